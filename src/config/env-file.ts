@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'dotenv';
+
+export interface EnvFileValue {
+  value: string;
+  /** 1-based line of the assignment that wins (dotenv keeps the last one). */
+  line: number;
+}
+
+export interface EnvFile {
+  path: string;
+  values: Map<string, EnvFileValue>;
+  /** Keys assigned more than once: the last assignment wins, which surprises people. */
+  duplicates: Map<string, number[]>;
+}
+
+export class EnvFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`cannot read ${path}: ${reason}`);
+  }
+}
+
+// The assignment forms dotenv accepts: optional `export`, `KEY=value` or `KEY: value`.
+const assignment = /^\s*(?:export\s+)?([\w.-]+)\s*[=:]/;
+
+/**
+ * Reads a .env file without touching process.env. Values come from dotenv itself (quotes,
+ * escapes, comments, CRLF); line numbers come from our own scan so messages can point at them.
+ */
+export function readEnvFile(path: string): EnvFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new EnvFileError(path, describeFsError(error));
+  }
+  // A UTF-8 BOM would otherwise become part of the first key ("\uFEFFSMTP_HOST").
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
+  const parsed = parse(text);
+  const linesByKey = new Map<string, number[]>();
+  text.split(/\r?\n|\r/).forEach((line, index) => {
+    const key = assignment.exec(line)?.[1];
+    if (key === undefined || !(key in parsed)) return;
+    const lines = linesByKey.get(key) ?? [];
+    lines.push(index + 1);
+    linesByKey.set(key, lines);
+  });
+
+  const values = new Map<string, EnvFileValue>();
+  const duplicates = new Map<string, number[]>();
+  for (const [key, value] of Object.entries(parsed)) {
+    const lines = linesByKey.get(key) ?? [0];
+    values.set(key, { value, line: lines[lines.length - 1]! });
+    if (lines.length > 1) duplicates.set(key, lines);
+  }
+  return { path, values, duplicates };
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory, not a file';
+    default:
+      return code ?? String(error);
+  }
+}

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { readEnvFile, type EnvFile } from './env-file.js';
+import type { Setting, Source } from './source.js';
+import { variableNames, type SettingKey } from './variables.js';
+
+export interface FlagValue {
+  value: string;
+  flag: string;
+}
+
+export interface ResolveInput {
+  /** Files given with --env-file, in order (later wins). Undefined means "./.env if present". */
+  envFiles?: readonly string[];
+  env: NodeJS.ProcessEnv;
+  flags?: Partial<Record<SettingKey, FlagValue>>;
+  /** The password read from --password-stdin, which outranks files and environment. */
+  passwordFromStdin?: string;
+}
+
+export interface ResolvedConfig {
+  settings: Partial<Record<SettingKey, Setting>>;
+  /** Files actually read, in order. */
+  files: string[];
+  /** Things worth telling the user that are not errors (duplicate keys, shadowed aliases). */
+  notes: string[];
+}
+
+const defaultEnvFile = '.env';
+
+/**
+ * Merges .env files < process environment < flags, remembering for each value where it came
+ * from. Reading a file the user named explicitly and failing is an error (EnvFileError);
+ * a missing default .env is normal.
+ */
+export function resolveConfig(input: ResolveInput): ResolvedConfig {
+  const paths = input.envFiles ?? (existsSync(defaultEnvFile) ? [defaultEnvFile] : []);
+  const files = paths.map(readEnvFile);
+  const notes: string[] = [];
+  for (const file of files) {
+    for (const [key, lines] of file.duplicates) {
+      if (isKnownVariable(key)) {
+        notes.push(`${key} is set ${lines.length} times in ${file.path} (lines ${lines.join(', ')}); the last one wins`);
+      }
+    }
+  }
+
+  const settings: Partial<Record<SettingKey, Setting>> = {};
+  for (const key of Object.keys(variableNames) as SettingKey[]) {
+    const layers: (Setting | undefined)[] = [
+      ...files.map((file) => fromFile(file, key, notes)),
+      fromEnv(input.env, key, notes),
+      fromFlag(key, input.flags?.[key]),
+      key === 'password' && input.passwordFromStdin !== undefined
+        ? { name: variableNames.password[0]!, value: input.passwordFromStdin, source: { kind: 'stdin' } }
+        : undefined,
+    ];
+    const winner = layers.filter((s): s is Setting => s !== undefined).at(-1);
+    if (winner) settings[key] = winner;
+  }
+  return { settings, files: files.map((f) => f.path), notes };
+}
+
+function fromFile(file: EnvFile, key: SettingKey, notes: string[]): Setting | undefined {
+  return pickAlias(key, (name) => file.values.get(name)?.value, notes, `in ${file.path}`, (name) => ({
+    kind: 'file',
+    path: file.path,
+    line: file.values.get(name)!.line,
+  }));
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, key: SettingKey, notes: string[]): Setting | undefined {
+  return pickAlias(key, (name) => env[name], notes, 'in the environment', () => ({ kind: 'env' }));
+}
+
+function fromFlag(key: SettingKey, flag: FlagValue | undefined): Setting | undefined {
+  // Hints still name the variable (the thing to fix in .env); the source names the flag.
+  return flag && { name: variableNames[key][0]!, value: flag.value, source: { kind: 'flag', flag: flag.flag } };
+}
+
+/** Within one layer the canonical name beats its alias; both being set is worth a note. */
+function pickAlias(
+  key: SettingKey,
+  lookup: (name: string) => string | undefined,
+  notes: string[],
+  where: string,
+  sourceOf: (name: string) => Source,
+): Setting | undefined {
+  const present = variableNames[key].filter((name) => lookup(name) !== undefined);
+  if (present.length === 0) return undefined;
+  if (present.length > 1 && new Set(present.map(lookup)).size > 1) {
+    notes.push(`${present.join(' and ')} are both set ${where} with different values; ${present[0]} is used`);
+  }
+  const name = present[0]!;
+  return { name, value: lookup(name)!, source: sourceOf(name) };
+}
+
+function isKnownVariable(name: string): boolean {
+  return Object.values(variableNames).some((names) => names.includes(name));
+}

@@ -1,0 +1,33 @@
+/** Where a configuration value came from, so every message can point at the line to change. */
+export type Source =
+  | { kind: 'file'; path: string; line: number }
+  | { kind: 'env' }
+  | { kind: 'flag'; flag: string }
+  | { kind: 'stdin' }
+  | { kind: 'sandbox' }
+  | { kind: 'default' };
+
+export function describeSource(source: Source): string {
+  switch (source.kind) {
+    case 'file':
+      return `${source.path} line ${source.line}`;
+    case 'env':
+      return 'the environment';
+    case 'flag':
+      return `the ${source.flag} flag`;
+    case 'stdin':
+      return '--password-stdin';
+    case 'sandbox':
+      return 'the sandbox';
+    case 'default':
+      return 'the default';
+  }
+}
+
+/** A value as the user wrote it, under the name they used, with its origin. */
+export interface Setting {
+  /** The variable name as set by the user (an alias such as SMTP_PASS stays SMTP_PASS). */
+  name: string;
+  value: string;
+  source: Source;
+}

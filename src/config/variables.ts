@@ -1,0 +1,26 @@
+/**
+ * The variables mailcheck reads, with the aliases real apps use. The canonical name comes first;
+ * messages always speak the name the user actually set, so a user of SMTP_PASS reads "SMTP_PASS".
+ */
+export const smtpKeys = ['host', 'port', 'user', 'password', 'sender', 'secure'] as const;
+export const resendKeys = ['apiKey', 'senderEmail'] as const;
+
+export type SmtpKey = (typeof smtpKeys)[number];
+export type ResendKey = (typeof resendKeys)[number];
+export type SettingKey = SmtpKey | ResendKey;
+
+export const variableNames: Record<SettingKey, readonly string[]> = {
+  host: ['SMTP_HOST'],
+  port: ['SMTP_PORT'],
+  user: ['SMTP_USER'],
+  password: ['SMTP_PASSWORD', 'SMTP_PASS'],
+  sender: ['SMTP_SENDER', 'SMTP_FROM_EMAIL'],
+  secure: ['SMTP_SECURE'],
+  apiKey: ['RESEND_API_KEY'],
+  senderEmail: ['RESEND_SENDER_EMAIL'],
+};
+
+/** Values that must never be printed, in any encoding. */
+export const secretKeys: readonly SettingKey[] = ['password', 'apiKey'];
+
+export const allVariableNames: readonly string[] = Object.values(variableNames).flat();

@@ -1,0 +1,74 @@
+import type { FailureClass } from '../exit-codes.js';
+import type { KnownProvider } from '../config/providers.js';
+
+/** The SMTP step a failure happened in. */
+export type SmtpStage =
+  | 'dns'
+  | 'connect'
+  | 'tls'
+  | 'greeting'
+  | 'ehlo'
+  | 'starttls'
+  | 'auth'
+  | 'mail'
+  | 'rcpt'
+  | 'data'
+  | 'quit';
+
+/**
+ * What went wrong, as facts: nodemailer's error fields plus the stage we were in. Texts here are
+ * already redacted and terminal-safe (the walk guarantees it), so rules may quote them.
+ */
+export interface SmtpFailure {
+  stage: SmtpStage;
+  /** nodemailer's class: ECONNECTION, ETIMEDOUT, ESOCKET, EDNS, ETLS, EAUTH, EENVELOPE, EMESSAGE, EPROTOCOL. */
+  code?: string;
+  /** Node/OpenSSL code: ECONNREFUSED, ENOTFOUND, ERR_SSL_WRONG_VERSION_NUMBER, CERT_HAS_EXPIRED... */
+  originalCode?: string;
+  /** CONNECT_TIMEOUT, GREETING_TIMEOUT, UPGRADE_TIMEOUT, SOCKET_TIMEOUT. */
+  timeoutType?: string;
+  /** The reply code, e.g. 535. */
+  responseCode?: number;
+  /** The server's reply, its own words. */
+  response?: string;
+  message: string;
+}
+
+/** The user's configuration as diagnosis needs it: values and the names the user actually used. */
+export interface DiagnosisContext {
+  host: string;
+  port: number;
+  /** true = implicit TLS (SMTP_SECURE=1). */
+  secure: boolean;
+  user?: string;
+  sender?: string;
+  recipient?: string;
+  /** Recognised from the host (smtp.resend.com -> resend). */
+  provider?: KnownProvider;
+  /** The variable names the user set, e.g. { password: 'SMTP_PASS' }. */
+  names: {
+    host: string;
+    port: string;
+    user: string;
+    password: string;
+    sender: string;
+    secure: string;
+  };
+  /** Whether the server advertised AUTH at all. */
+  authAdvertised?: boolean;
+}
+
+export interface Diagnosis {
+  /** Stable identifier for machines (JSON, tests); never reworded. */
+  id: string;
+  /** Decides the exit code. */
+  class: FailureClass;
+  /** One line: what happened, in plain words. */
+  summary: string;
+  /** The likely causes, most likely first. */
+  causes: string[];
+  /** What to do, in the user's variable names, most important last (it is read last). */
+  fixes: string[];
+  /** The server's own words, when there were any. */
+  serverSaid?: string;
+}
