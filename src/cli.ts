@@ -1,0 +1,92 @@
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from './errors.js';
+import { ExitCode, exitCodeMeanings } from './exit-codes.js';
+import { Redactor } from './report/redact.js';
+import { safeLine } from './report/safe-text.js';
+
+const version = '0.1.0';
+
+function exitCodeTable(): string {
+  return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${exitCodeMeanings[k]}`).join('\n');
+}
+
+/** The SMTP overrides shared by `test` and `doctor`. No --password: flags end up in shell history and `ps`. */
+function addSmtpFlags(command: Command): Command {
+  return command
+    .option('--host <host>', 'override SMTP_HOST')
+    .option('--port <port>', 'override SMTP_PORT')
+    .option('--user <user>', 'override SMTP_USER')
+    .addOption(new Option('--secure <0|1>', 'override SMTP_SECURE (1 = implicit TLS, 0 = STARTTLS)'))
+    .option('--from <address>', 'override SMTP_SENDER')
+    .option('--password-stdin', 'read the password from standard input (never from a flag)');
+}
+
+export function buildProgram(signal: AbortSignal): Command {
+  const program = new Command('mailcheck')
+    .description('Tells you why your email sending does not work, and how to fix it.')
+    .version(version, '-V, --version')
+    .option('--env-file <path>', 'read variables from this file (repeatable; later files win; default ./.env)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--json', 'print one JSON document on stdout (see the README for its shape)')
+    .option('--no-color', 'never colour the output')
+    .option('--no-input', 'never prompt (implied when not on a terminal or when CI is set)')
+    .option('--timeout <duration>', 'bound for each step, e.g. 5s or 1500ms', '5s')
+    .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
+    .showHelpAfterError('(run mailcheck --help for usage)')
+    .exitOverride();
+
+  addSmtpFlags(
+    program
+      .command('test')
+      .description('walk a whole SMTP session with a live transcript and send one test message')
+      .option('--to <address>', 'recipient of the test message (asked for on a terminal)')
+      .option('--sandbox', 'run against a local SMTP server on loopback: see a complete session without credentials'),
+  ).action(async (_opts, command: Command) => {
+    const { runTest } = await import('./commands/test.js');
+    process.exitCode = await runTest(command.optsWithGlobals(), signal);
+  });
+
+  return program;
+}
+
+/** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const controller = new AbortController();
+  let interrupted = false;
+  process.on('SIGINT', () => {
+    // First Ctrl-C: close sockets and stop cleanly. Second: leave now.
+    if (interrupted) process.exit(ExitCode.interrupted);
+    interrupted = true;
+    controller.abort();
+    process.exitCode = ExitCode.interrupted;
+  });
+
+  const program = buildProgram(controller.signal);
+  try {
+    await program.parseAsync(argv);
+    if (interrupted) process.exitCode = ExitCode.interrupted;
+  } catch (error) {
+    process.exitCode = handleError(error);
+  }
+}
+
+function handleError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here too, with exit code 0.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (error instanceof UserError) {
+    process.stderr.write(`mailcheck: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`);
+    return error.exitCode;
+  }
+  if (isPromptAbort(error)) return ExitCode.interrupted;
+  // A bug. Keep it short; the stack only on request. Nothing secret is known here, but scrub anyway.
+  const message = new Redactor().add(process.env.SMTP_PASSWORD).add(process.env.SMTP_PASS).add(process.env.RESEND_API_KEY).scrub(String((error as Error)?.message ?? error));
+  process.stderr.write(`mailcheck: unexpected error: ${safeLine(message)}\n  This is a bug. Please report it with the command you ran${process.env.MAILCHECK_DEBUG ? '' : ' (set MAILCHECK_DEBUG=1 for details)'}.\n`);
+  if (process.env.MAILCHECK_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  return ExitCode.internal;
+}
+
+/** @inquirer/prompts rejects with ExitPromptError when the user presses Ctrl-C in a prompt. */
+function isPromptAbort(error: unknown): boolean {
+  return (error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError';
+}

@@ -1,0 +1,55 @@
+import type { FlagValue } from '../config/resolve.js';
+import type { SettingKey } from '../config/variables.js';
+import { UserError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { ModeInput } from '../render/mode.js';
+
+/** Options every command accepts (declared once on the program in cli.ts). */
+export interface GlobalOptions extends ModeInput {
+  envFile?: string[];
+  timeout?: string;
+}
+
+/** The SMTP overrides `test` and `doctor` accept; the password is deliberately not among them. */
+export interface SmtpFlagOptions {
+  host?: string;
+  port?: string;
+  user?: string;
+  secure?: string;
+  from?: string;
+  to?: string;
+  passwordStdin?: boolean;
+}
+
+export const defaultTimeoutMs = 5000;
+
+/** "5", "5s", "1500ms" -> milliseconds. A bare number means seconds, as in most CLIs. */
+export function parseTimeout(text: string | undefined): number {
+  if (text === undefined) return defaultTimeoutMs;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/i.exec(text);
+  const value = match ? Number(match[1]) * (match[2]?.toLowerCase() === 'ms' ? 1 : 1000) : NaN;
+  if (!Number.isFinite(value) || value < 100 || value > 600_000) {
+    throw new UserError(`--timeout ${JSON.stringify(text)} is not a duration between 100ms and 600s`, ExitCode.usage, 'write it as 5, 5s or 1500ms');
+  }
+  return Math.round(value);
+}
+
+export function smtpFlags(o: SmtpFlagOptions): Partial<Record<SettingKey, FlagValue>> {
+  const flags: Partial<Record<SettingKey, FlagValue>> = {};
+  if (o.host !== undefined) flags.host = { value: o.host, flag: '--host' };
+  if (o.port !== undefined) flags.port = { value: o.port, flag: '--port' };
+  if (o.user !== undefined) flags.user = { value: o.user, flag: '--user' };
+  if (o.secure !== undefined) flags.secure = { value: o.secure, flag: '--secure' };
+  if (o.from !== undefined) flags.sender = { value: o.from, flag: '--from' };
+  return flags;
+}
+
+/** The whole of stdin, minus the one line end `echo` and here-strings add. */
+export async function readPasswordFromStdin(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+  if (stdin.isTTY) {
+    throw new UserError('--password-stdin reads the password from a pipe, but stdin is a terminal', ExitCode.usage, 'pipe it in: printf %s "$SMTP_PASSWORD" | mailcheck test --password-stdin');
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

@@ -1,0 +1,69 @@
+import type { ProviderKind } from '../config/detect.js';
+import type { LintFinding } from '../config/lint.js';
+import { describeSource, type Setting } from '../config/source.js';
+import { secretKeys, type SettingKey } from '../config/variables.js';
+import type { Diagnosis } from '../diagnose/types.js';
+import { ExitCode, exitCodeFor, type FailureClass } from '../exit-codes.js';
+import type { StageTiming } from '../smtp/walk.js';
+import type { TlsInfo } from '../smtp/tls-info.js';
+import { maskSecret } from './redact.js';
+import type { TranscriptLine } from './transcript.js';
+
+/** Bumped only when a key is removed or changes meaning; adding keys keeps the version. */
+export const schemaVersion = 1;
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface Check {
+  /** Stable identifier, never reworded (e.g. "smtp.auth"). */
+  id: string;
+  status: CheckStatus;
+  /** Human wording; free to change between versions. */
+  title: string;
+  detail?: string;
+  ms?: number;
+}
+
+export interface ConfigEntry {
+  variable: string;
+  /** Secrets appear masked (prefix and length only). */
+  value: string;
+  source: string;
+}
+
+export interface Report {
+  schemaVersion: number;
+  command: string;
+  provider: { kind: ProviderKind; reason: string };
+  config: ConfigEntry[];
+  lint: LintFinding[];
+  checks: Check[];
+  transcript: TranscriptLine[];
+  tls?: TlsInfo;
+  diagnoses: Diagnosis[];
+  timings: { totalMs: number; stages: StageTiming[] };
+  message?: { id?: string; serverReply?: string };
+  result: { ok: boolean; exitCode: number; failureClass?: FailureClass };
+}
+
+export function configEntries(settings: Partial<Record<SettingKey, Setting>>): ConfigEntry[] {
+  return (Object.entries(settings) as [SettingKey, Setting][]).map(([key, setting]) => ({
+    variable: setting.name,
+    value: secretKeys.includes(key) ? maskSecret(setting.value) : setting.value,
+    source: describeSource(setting.source),
+  }));
+}
+
+/**
+ * The exit code follows the failures present: a lint failure is a configuration problem, each
+ * diagnosis carries its own class, and warnings count only under --strict.
+ */
+export function decideOutcome(report: Pick<Report, 'lint' | 'checks' | 'diagnoses'>, strict: boolean): Report['result'] {
+  const classes: FailureClass[] = report.diagnoses.map((d) => d.class);
+  if (report.lint.some((f) => f.status === 'fail')) classes.push('config');
+  const warned = report.lint.some((f) => f.status === 'warn') || report.checks.some((c) => c.status === 'warn');
+  if (strict && warned) classes.push('warnings');
+  const exitCode = exitCodeFor(classes);
+  const failureClass = (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).find((k) => k !== 'ok' && ExitCode[k] === exitCode) as FailureClass | undefined;
+  return failureClass ? { ok: false, exitCode, failureClass } : { ok: true, exitCode };
+}

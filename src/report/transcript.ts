@@ -1,0 +1,44 @@
+import { Redactor } from './redact.js';
+import { safeLines } from './safe-text.js';
+
+export type LineDirection = 'client' | 'server' | 'info';
+
+export interface TranscriptLine {
+  /** Milliseconds since the check started. */
+  at: number;
+  dir: LineDirection;
+  /** Redacted and terminal-safe: fit to print as is. */
+  text: string;
+  /** Sent or received inside TLS. */
+  encrypted: boolean;
+}
+
+/**
+ * The only way lines enter a report. Every line is made terminal-safe and scrubbed of secrets
+ * here, once, so no renderer can leak a secret or an escape sequence.
+ */
+export class TranscriptRecorder {
+  readonly lines: TranscriptLine[] = [];
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly redactor: Redactor,
+    private readonly onLine: (line: TranscriptLine) => void = () => {},
+    // Bound memory against a server that floods us with lines.
+    private readonly maxLines = 500,
+  ) {}
+
+  elapsed(): number {
+    return Math.round(performance.now() - this.started);
+  }
+
+  record(dir: LineDirection, raw: string, encrypted: boolean): void {
+    for (const text of safeLines(this.redactor.scrub(raw))) {
+      if (this.lines.length >= this.maxLines) return;
+      const line: TranscriptLine = { at: this.elapsed(), dir, text, encrypted };
+      if (this.lines.length === this.maxLines - 1) line.text = '… (transcript truncated)';
+      this.lines.push(line);
+      this.onLine(line);
+    }
+  }
+}

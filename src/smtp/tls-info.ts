@@ -1,0 +1,54 @@
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { safeLine } from '../report/safe-text.js';
+
+export interface TlsInfo {
+  protocol: string;
+  cipher: string;
+  /** The certificate chain verified and names the host. */
+  authorized: boolean;
+  /** OpenSSL/Node code when not authorized, e.g. DEPTH_ZERO_SELF_SIGNED_CERT. */
+  authorizationError?: string;
+  subject?: string;
+  issuer?: string;
+  validTo?: string;
+  altNames?: string;
+  fingerprint256?: string;
+}
+
+function describeName(name: PeerCertificate['subject'] | undefined): string | undefined {
+  if (!name) return undefined;
+  const parts = Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`);
+  // Certificates are server-supplied text too.
+  return parts.length ? safeLine(parts.join(', ')) : undefined;
+}
+
+export function readTlsInfo(socket: TLSSocket): TlsInfo {
+  const cert = socket.getPeerCertificate();
+  const hasCert = cert && Object.keys(cert).length > 0;
+  const error = socket.authorizationError as unknown;
+  const info: TlsInfo = {
+    protocol: socket.getProtocol() ?? 'unknown',
+    cipher: socket.getCipher()?.name ?? 'unknown',
+    authorized: socket.authorized,
+  };
+  if (!socket.authorized && error) info.authorizationError = String((error as { code?: string }).code ?? error);
+  if (hasCert) {
+    const subject = describeName(cert.subject);
+    const issuer = describeName(cert.issuer);
+    if (subject) info.subject = subject;
+    if (issuer) info.issuer = issuer;
+    if (cert.valid_to) info.validTo = new Date(cert.valid_to).toISOString();
+    if (cert.subjectaltname) info.altNames = safeLine(cert.subjectaltname);
+    if (cert.fingerprint256) info.fingerprint256 = cert.fingerprint256;
+  }
+  return info;
+}
+
+export function describeTls(info: TlsInfo): string {
+  const verified = info.authorized ? 'verified' : `NOT verified (${info.authorizationError ?? 'unknown reason'})`;
+  const parts = [`${info.protocol} ${info.cipher}`, `certificate ${verified}`];
+  if (info.subject) parts.push(`subject ${info.subject}`);
+  if (info.issuer) parts.push(`issuer ${info.issuer}`);
+  if (info.validTo) parts.push(`expires ${info.validTo.slice(0, 10)}`);
+  return parts.join('; ');
+}

@@ -1,0 +1,342 @@
+import { isIP } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { format } from 'node:util';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
+import type { Redactor } from '../report/redact.js';
+import type { TranscriptRecorder } from '../report/transcript.js';
+import { AuthLineRewriter, decodeServerPrompt } from './auth-lines.js';
+import { buildTestMessage } from './message.js';
+import { readTlsInfo, describeTls, type TlsInfo } from './tls-info.js';
+
+export interface WalkTarget {
+  host: string;
+  port: number;
+  /** Implicit TLS from the first byte; otherwise STARTTLS is required before AUTH. */
+  secure: boolean;
+  user?: string;
+  password?: string;
+  senderAddress: string;
+  senderHeader: string;
+  recipient: string;
+}
+
+export interface WalkOptions extends WalkTarget {
+  /** Bound for each step (connect, greeting, each command). */
+  timeoutMs: number;
+  /** true: DATA and the test message (test). false: stop after RCPT with RSET (doctor). */
+  deliver: boolean;
+  /** An extra CA to trust (the sandbox's own). */
+  ca?: string;
+  recorder: TranscriptRecorder;
+  redactor: Redactor;
+  onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
+  signal?: AbortSignal;
+}
+
+export interface StageTiming {
+  stage: SmtpStage;
+  ms: number;
+}
+
+export interface WalkResult {
+  ok: boolean;
+  failure?: SmtpFailure;
+  tls?: TlsInfo;
+  authAdvertised: boolean;
+  authMechanisms: string[];
+  authenticated: boolean;
+  /** The server's reply to the end of DATA ("250 OK: queued as ..."). */
+  accepted?: string;
+  messageId?: string;
+  stages: StageTiming[];
+}
+
+// SMTP lines are at most 512 bytes and an EHLO reply a few KB; anything near this is hostile.
+const maxResponseBytes = 64 * 1024;
+
+interface NodemailerError extends Error {
+  code?: string;
+  originalCode?: string;
+  timeoutType?: string;
+  responseCode?: number;
+  response?: string;
+  rejectedErrors?: NodemailerError[];
+}
+
+/**
+ * Walks one SMTP session step by step over nodemailer's SMTPConnection, recording a redacted
+ * transcript as it goes, and resolves with what happened. It never throws and never prints.
+ */
+export function walkSmtp(options: WalkOptions): Promise<WalkResult> {
+  return new SmtpWalk(options).run();
+}
+
+class SmtpWalk {
+  private readonly conn: SMTPConnection;
+  private readonly result: WalkResult = { ok: false, authAdvertised: false, authMechanisms: [], authenticated: false, stages: [] };
+  private stage: SmtpStage;
+  private stageStarted = performance.now();
+  private watchdog: NodeJS.Timeout | undefined;
+  private finished = false;
+  private resolve!: (result: WalkResult) => void;
+  private readonly authLines: AuthLineRewriter;
+  /** While the envelope is walked through customAuth, nodemailer logs commands as "secret": we log them ourselves. */
+  private loggingEnvelopeOurselves = false;
+  private lastEhloReply: string[] = [];
+  private collectingEhlo = false;
+
+  constructor(private readonly o: WalkOptions) {
+    this.stage = isIP(o.host) ? (o.secure ? 'tls' : 'connect') : 'dns';
+    this.authLines = new AuthLineRewriter(o.user, o.password);
+    this.conn = new SMTPConnection({
+      host: o.host,
+      port: o.port,
+      secure: o.secure,
+      // Never let credentials cross the network in the clear: insist on STARTTLS.
+      requireTLS: !o.secure,
+      connectionTimeout: o.timeoutMs * 2,
+      greetingTimeout: o.timeoutMs,
+      socketTimeout: o.timeoutMs,
+      dnsTimeout: o.timeoutMs,
+      maxResponseSize: maxResponseBytes,
+      // We verify ourselves after the handshake, so the transcript can show the certificate
+      // that failed; nothing is sent over an unverified connection (see onTlsEstablished).
+      tls: { rejectUnauthorized: false, ...(o.ca ? { ca: o.ca } : {}) },
+      transactionLog: true,
+      logger: this.logger(),
+      customAuth: { 'MAILCHECK-ENVELOPE': (ctx) => this.walkEnvelope(ctx) },
+    });
+  }
+
+  run(): Promise<WalkResult> {
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      if (this.o.signal?.aborted) return this.fail({ stage: this.stage, code: 'EABORT', message: 'interrupted' });
+      this.o.signal?.addEventListener('abort', () => this.fail({ stage: this.stage, code: 'EABORT', message: 'interrupted' }), { once: true });
+      this.conn.on('error', (error: NodemailerError) => this.fail(this.failureFrom(error)));
+      this.conn.on('end', () => {
+        if (!this.finished) this.fail({ stage: this.stage, code: 'ECONNECTION', message: 'Connection closed unexpectedly' });
+      });
+      this.info(`connecting to ${this.o.host}:${this.o.port} (${this.o.secure ? 'implicit TLS' : 'plaintext, STARTTLS required'})`);
+      this.enterStage(this.stage);
+      this.conn.connect((error?: NodemailerError) => {
+        if (error) return this.fail(this.failureFrom(error));
+        void this.afterConnect();
+      });
+    });
+  }
+
+  private async afterConnect(): Promise<void> {
+    this.parseAuthMechanisms();
+    if (this.o.user !== undefined && this.o.password !== undefined) {
+      if (!this.result.authAdvertised) {
+        this.info('the server did not advertise AUTH: the credentials were NOT checked');
+      } else {
+        const loginError = await new Promise<NodemailerError | undefined>((done) =>
+          this.conn.login({ user: this.o.user!, pass: this.o.password! }, (err) => done(err as NodemailerError | undefined)),
+        );
+        if (this.finished) return;
+        if (loginError) return this.fail(this.failureFrom(loginError, 'auth'));
+        this.result.authenticated = true;
+      }
+    }
+    if (this.o.deliver) await this.deliver();
+    else await this.envelopeOnly();
+    if (this.finished) return;
+    this.enterStage('quit');
+    this.conn.quit();
+    this.succeed();
+  }
+
+  private async deliver(): Promise<void> {
+    const domain = this.o.senderAddress.split('@')[1] ?? 'mailcheck.invalid';
+    const message = await buildTestMessage(this.o.senderHeader, domain, this.o.recipient);
+    this.result.messageId = message.messageId;
+    const info = await new Promise<{ error?: NodemailerError; response?: string }>((done) =>
+      this.conn.send({ from: this.o.senderAddress, to: [this.o.recipient] }, message.raw, (err, sent) =>
+        done(err ? { error: err as NodemailerError } : { response: sent?.response }),
+      ),
+    );
+    if (this.finished) return;
+    if (info.error) return this.fail(this.failureFrom(info.error));
+    if (info.response) this.result.accepted = this.o.redactor.scrub(info.response);
+  }
+
+  /** MAIL, RCPT, RSET without DATA, through nodemailer's documented customAuth hook. */
+  private async envelopeOnly(): Promise<void> {
+    await new Promise<void>((done) =>
+      this.conn.login({ method: 'MAILCHECK-ENVELOPE', user: 'envelope', pass: 'envelope' }, () => done()),
+    );
+  }
+
+  private async walkEnvelope(ctx: { sendCommand: (cmd: string) => Promise<{ status: number; response: string }>; resolve: () => void; reject: (e: Error) => void }): Promise<void> {
+    this.loggingEnvelopeOurselves = true;
+    const steps: [SmtpStage, string, string][] = [
+      ['mail', `MAIL FROM:<${this.o.senderAddress}>`, 'EENVELOPE'],
+      ['rcpt', `RCPT TO:<${this.o.recipient}>`, 'EENVELOPE'],
+      ['quit', 'RSET', 'EPROTOCOL'],
+    ];
+    for (const [stage, command, code] of steps) {
+      this.enterStage(stage);
+      this.record('client', command);
+      const reply = await ctx.sendCommand(command);
+      if (reply.status < 200 || reply.status >= 300) {
+        this.fail({ stage, code, responseCode: reply.status || undefined, response: reply.response, message: `${command.split(':')[0]} rejected` });
+        ctx.reject(new Error('envelope rejected'));
+        return;
+      }
+    }
+    this.loggingEnvelopeOurselves = false;
+    ctx.resolve();
+  }
+
+  // --- transcript and TLS ---------------------------------------------------------------
+
+  private logger() {
+    const log = (entry: { tnx?: string } | undefined, message: string, ...args: unknown[]) => this.onLog(entry?.tnx, format(message, ...args));
+    return { trace: log, debug: log, info: log, warn: log, error: () => {}, fatal: () => {} };
+  }
+
+  private onLog(tnx: string | undefined, text: string): void {
+    if (this.finished) return;
+    this.checkTls();
+    if (tnx === 'dns' && this.stage === 'dns') this.enterStage(this.o.secure ? 'tls' : 'connect');
+    else if (tnx === 'network' && /established/.test(text)) {
+      this.info(text);
+      this.enterStage('greeting');
+    } else if (tnx === 'client') this.onClientLine(text);
+    else if (tnx === 'server') this.onServerLine(text);
+  }
+
+  private onClientLine(text: string): void {
+    if (this.loggingEnvelopeOurselves) return;
+    const verb = text.split(/[\s:]/)[0]!.toUpperCase();
+    const stageByVerb: Record<string, SmtpStage> = { EHLO: 'ehlo', HELO: 'ehlo', LHLO: 'ehlo', STARTTLS: 'starttls', AUTH: 'auth', MAIL: 'mail', RCPT: 'rcpt', DATA: 'data', QUIT: 'quit' };
+    const next = stageByVerb[verb];
+    if (next && next !== this.stage) this.enterStage(next);
+    this.collectingEhlo = verb === 'EHLO' || verb === 'HELO' || verb === 'LHLO';
+    if (this.collectingEhlo) this.lastEhloReply = [];
+    this.record('client', this.authLines.rewriteClient(text));
+  }
+
+  private onServerLine(text: string): void {
+    if (this.collectingEhlo) this.lastEhloReply.push(...text.split(/\r?\n/));
+    this.authLines.noteServerReply(text);
+    this.record('server', decodeServerPrompt(text));
+  }
+
+  private record(dir: 'client' | 'server', text: string): void {
+    this.o.recorder.record(dir, text, this.isEncrypted());
+  }
+
+  private info(text: string): void {
+    this.o.recorder.record('info', text, false);
+  }
+
+  private isEncrypted(): boolean {
+    return this.result.tls !== undefined;
+  }
+
+  /**
+   * The first time the socket is a finished TLS socket, record what it negotiated and verify the
+   * certificate. An unverified connection is closed before anything else is sent over it.
+   */
+  private checkTls(): void {
+    if (this.result.tls) return;
+    const socket = (this.conn as unknown as { _socket?: unknown })._socket;
+    if (!(socket instanceof TLSSocket)) return;
+    const protocol = socket.getProtocol();
+    if (!protocol || protocol === 'unknown') return;
+    const tls = readTlsInfo(socket);
+    this.result.tls = tls;
+    this.o.recorder.record('info', `TLS ${describeTls(tls)}`, true);
+    if (!tls.authorized) {
+      this.fail({
+        stage: 'tls',
+        code: 'ESOCKET',
+        originalCode: tls.authorizationError ?? 'UNABLE_TO_VERIFY',
+        message: `certificate verification failed: ${tls.authorizationError ?? 'unknown reason'}`,
+      });
+    }
+  }
+
+  private parseAuthMechanisms(): void {
+    for (const line of this.lastEhloReply) {
+      const match = /^250[ -]AUTH[ =](.*)$/i.exec(line.trim());
+      if (match) {
+        this.result.authAdvertised = true;
+        this.result.authMechanisms = match[1]!.trim().split(/\s+/).map((m) => m.toUpperCase());
+      }
+    }
+  }
+
+  // --- stages and ending ------------------------------------------------------------------
+
+  private enterStage(stage: SmtpStage): void {
+    const now = performance.now();
+    if (stage !== this.stage) {
+      this.result.stages.push({ stage: this.stage, ms: Math.round(now - this.stageStarted) });
+      this.o.onStage?.(this.stage, 'ok');
+      this.stage = stage;
+      this.stageStarted = now;
+    }
+    this.o.onStage?.(stage, 'start');
+    clearTimeout(this.watchdog);
+    // nodemailer bounds connect and greeting itself (with typed errors we prefer); this catches
+    // what it does not: a server that drips one byte at a time keeps its socket timeout alive.
+    const limit = stage === 'dns' || stage === 'connect' || stage === 'tls' ? this.o.timeoutMs * 2 : this.o.timeoutMs;
+    this.watchdog = setTimeout(() => {
+      this.fail({ stage, code: 'ETIMEDOUT', timeoutType: 'STEP_TIMEOUT', message: `no complete answer within ${limit} ms` });
+    }, limit + 250);
+    this.watchdog.unref();
+  }
+
+  private failureFrom(error: NodemailerError, fallbackStage?: SmtpStage): SmtpFailure {
+    const rejected = error.rejectedErrors?.[0];
+    const source = !error.response && rejected ? rejected : error;
+    const failure: SmtpFailure = {
+      stage: this.stageForError(error, fallbackStage),
+      message: this.o.redactor.scrub(error.message),
+    };
+    if (error.code) failure.code = error.code;
+    if (error.originalCode) failure.originalCode = error.originalCode;
+    if (error.timeoutType) failure.timeoutType = error.timeoutType;
+    if (source.responseCode) failure.responseCode = source.responseCode;
+    if (source.response) failure.response = this.o.redactor.scrub(source.response);
+    return failure;
+  }
+
+  /** With PIPELINING, MAIL, RCPT and DATA leave together: nodemailer's `command` says which one failed. */
+  private stageForError(error: NodemailerError & { command?: string }, fallback?: SmtpStage): SmtpStage {
+    if (error.code === 'EDNS') return 'dns';
+    if (error.timeoutType === 'GREETING_TIMEOUT') return 'greeting';
+    const command = (error.command ?? '').toUpperCase();
+    if (command.startsWith('MAIL')) return 'mail';
+    if (command.startsWith('RCPT')) return 'rcpt';
+    if (command.startsWith('DATA')) return 'data';
+    if (command.startsWith('AUTH')) return 'auth';
+    if (command === 'STARTTLS') return 'starttls';
+    return fallback ?? this.stage;
+  }
+
+  private fail(failure: SmtpFailure): void {
+    if (this.finished) return;
+    this.result.failure = failure;
+    this.finish();
+  }
+
+  private succeed(): void {
+    if (this.finished) return;
+    this.result.ok = true;
+    this.finish();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    clearTimeout(this.watchdog);
+    this.result.stages.push({ stage: this.stage, ms: Math.round(performance.now() - this.stageStarted) });
+    if (!this.result.ok) this.conn.close();
+    this.resolve(this.result);
+  }
+}
