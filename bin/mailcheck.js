@@ -1,3 +1,10 @@
 #!/usr/bin/env node
 // Thin shim: the CLI itself is compiled TypeScript in dist/ (built by `npm ci` via `prepare`).
-import('../dist/cli.js').then((cli) => cli.main(process.argv));
+// `--version` is answered without loading the CLI at all: it is run often (scripts, bug reports)
+// and should cost no more than starting Node.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  import('../dist/version.js').then(({ version }) => process.stdout.write(`${version}\n`));
+} else {
+  import('../dist/cli.js').then((cli) => cli.main(process.argv));
+}

@@ -3,8 +3,7 @@ import { UserError } from './errors.js';
 import { ExitCode, exitCodeMeanings } from './exit-codes.js';
 import { Redactor } from './report/redact.js';
 import { safeLine } from './report/safe-text.js';
-
-const version = '0.1.0';
+import { version } from './version.js';
 
 function exitCodeTable(): string {
   return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${exitCodeMeanings[k]}`).join('\n');
@@ -38,15 +37,58 @@ export function buildProgram(signal: AbortSignal): Command {
     program
       .command('test')
       .description('walk a whole SMTP session with a live transcript and send one test message')
-      .option('--to <address>', 'recipient of the test message (asked for on a terminal)')
+      .option('--to <address>', 'recipient of the test message (asked for on a terminal; with Resend, delivered@resend.dev is a test inbox)')
       .option('--sandbox', 'run against a local SMTP server on loopback: see a complete session without credentials'),
   ).action(async (_opts, command: Command) => {
     const { runTest } = await import('./commands/test.js');
     process.exitCode = await runTest(command.optsWithGlobals(), signal);
   });
 
+  addSmtpFlags(
+    program
+      .command('doctor')
+      .description('check the configuration and the server without sending anything (for CI and deploy checks)')
+      .option('--to <address>', 'recipient to probe with RCPT TO (default: the sender address itself)')
+      .option('--send', 'also send one real test message (to --to, or to the sender)')
+      .option('--strict', 'fail on warnings too (exit 11)')
+      .option('--api-check', "with Resend's SMTP relay (smtp.resend.com): also check the SMTP password as a key against the Resend API"),
+  ).action(async (_opts, command: Command) => {
+    const { runDoctor } = await import('./commands/doctor.js');
+    process.exitCode = await runDoctor(command.optsWithGlobals(), signal);
+  });
+
+  addSmtpFlags(
+    program
+      .command('init')
+      .description('set up email step by step: choose a provider, check it live, then write .env (after you confirm)')
+      .option('--provider <id>', 'resend-api, resend (SMTP relay), gmail, sendgrid, ses, office365, mailgun, postmark, or other (asked for on a terminal)')
+      .option('--region <region>', 'Amazon SES region, e.g. eu-west-1 (asked for on a terminal)')
+      .option('--to <address>', 'recipient of the test message (asked for on a terminal)')
+      .option('--write', 'without a terminal: write the values to .env (the last --env-file) once the check passes'),
+  ).action(async (_opts, command: Command) => {
+    const { runInit } = await import('./commands/init.js');
+    process.exitCode = await runInit(command.optsWithGlobals(), signal);
+  });
+
+  program
+    .command('probe [host]')
+    .description('try every submission port in every TLS mode at once and print the SMTP_PORT and SMTP_SECURE that work (host defaults to SMTP_HOST)')
+    .option('--ports <list>', 'ports to try instead of 465,587,25,2465,2587,2525 (the configured port is always added)')
+    .option('--auth', 'also log in with SMTP_USER and SMTP_PASSWORD on every combination that works over verified TLS')
+    .option('--password-stdin', 'read the password for --auth from standard input (never from a flag)')
+    .action(async (host: string | undefined, _opts, command: Command) => {
+      const { runProbe } = await import('./commands/probe.js');
+      const options = command.optsWithGlobals();
+      // The probe's own default (3 s) applies unless --timeout was typed; 5 s is the walk's.
+      if (command.getOptionValueSourceWithGlobals('timeout') === 'default') delete options.timeout;
+      process.exitCode = await runProbe(host, options, signal);
+    });
+
   return program;
 }
+
+/** How long a Ctrl-C waits for a clean stop before leaving anyway. */
+const interruptGraceMs = 500;
 
 /** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
 export async function main(argv: string[]): Promise<void> {
@@ -58,6 +100,9 @@ export async function main(argv: string[]): Promise<void> {
     interrupted = true;
     controller.abort();
     process.exitCode = ExitCode.interrupted;
+    // Sockets close on abort and the process ends by itself within milliseconds. Whatever does not
+    // listen to the signal (a --password-stdin pipe that stays open) must not keep it alive.
+    setTimeout(() => process.exit(ExitCode.interrupted), interruptGraceMs).unref();
   });
 
   const program = buildProgram(controller.signal);

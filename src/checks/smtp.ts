@@ -6,6 +6,7 @@ import type { Redactor } from '../report/redact.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { describeTls } from '../smtp/tls-info.js';
 import { walkSmtp, type WalkResult } from '../smtp/walk.js';
+import { ModeMismatchWatch } from './mismatch.js';
 
 export interface SmtpCheckOptions {
   settings: SmtpSettings;
@@ -38,6 +39,8 @@ const checkStages: { id: string; title: string; stages: SmtpStage[] }[] = [
 
 export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcome> {
   const s = o.settings;
+  // Proves a port/SMTP_SECURE mismatch by trying the other mode, instead of waiting for timeouts.
+  const mismatch = new ModeMismatchWatch({ host: s.host, port: s.port, secure: s.secure, names: s.names, timeoutMs: o.timeoutMs, recorder: o.recorder, redactor: o.redactor, ...(o.ca ? { ca: o.ca } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const walk = await walkSmtp({
     host: s.host,
     port: s.port,
@@ -52,10 +55,17 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
     recorder: o.recorder,
     redactor: o.redactor,
     ...(o.ca ? { ca: o.ca } : {}),
-    ...(o.onStage ? { onStage: o.onStage } : {}),
-    ...(o.signal ? { signal: o.signal } : {}),
+    onStage: (stage, status) => {
+      mismatch.onStage(stage, status);
+      o.onStage?.(stage, status);
+    },
+    signal: mismatch.signal,
   });
-  const diagnoses = walk.failure && walk.failure.code !== 'EABORT' ? [diagnoseSmtpFailure(walk.failure, diagnosisContext(s, o.recipient, walk))] : [];
+  const proven = await mismatch.settle(walk);
+  if (proven?.failure) walk.failure = proven.failure;
+  const diagnoses = proven
+    ? [proven.diagnosis]
+    : walk.failure && walk.failure.code !== 'EABORT' ? [diagnoseSmtpFailure(walk.failure, diagnosisContext(s, o.recipient, walk))] : [];
   return { walk, checks: checksFromWalk(walk, o.deliver), diagnoses };
 }
 
@@ -73,22 +83,29 @@ export function diagnosisContext(s: SmtpSettings, recipient: string, walk?: Walk
   };
 }
 
+/** Stages after AUTH: reaching one means the session got past EHLO, where AUTH is advertised. */
+const afterAuth: readonly SmtpStage[] = ['mail', 'rcpt', 'data', 'quit'];
+
 function checksFromWalk(walk: WalkResult, deliver: boolean): Check[] {
   const failedStage = walk.failure?.stage;
-  const failedIndex = failedStage ? checkStages.findIndex((c) => c.stages.includes(failedStage)) : -1;
-  return checkStages.map((check, index): Check => {
+  // The stages finished before the failure, in the order they happened. Check order is not
+  // session order (STARTTLS comes after EHLO), and with PIPELINING the walk may have entered
+  // RCPT and DATA before the reply that failed MAIL arrived: those did not pass.
+  const order = walk.stages.map((t) => t.stage);
+  const failedAt = failedStage ? order.lastIndexOf(failedStage) : -1;
+  const completed = new Set((failedAt === -1 ? order : order.slice(0, failedAt)).filter((stage) => stage !== failedStage));
+  const pastAuth = walk.ok || afterAuth.some((stage) => completed.has(stage) || stage === failedStage);
+  return checkStages.map((check): Check => {
     const ms = walk.stages.filter((t) => check.stages.includes(t.stage)).reduce((sum, t) => sum + t.ms, 0);
-    const ran = walk.stages.some((t) => check.stages.includes(t.stage));
     let status: CheckStatus;
     let detail: string | undefined;
-    if (failedIndex === index) status = 'fail';
-    else if (failedIndex !== -1 && index > failedIndex) status = 'skip';
-    else status = ran ? 'pass' : 'skip';
+    if (failedStage && check.stages.includes(failedStage)) status = 'fail';
+    else status = check.stages.some((stage) => completed.has(stage)) ? 'pass' : 'skip';
 
     if (check.id === 'smtp.tls' && walk.tls) detail = describeTls(walk.tls);
     if (check.id === 'smtp.auth' && status !== 'fail') {
-      if (!walk.authAdvertised) {
-        status = failedIndex !== -1 && index > failedIndex ? 'skip' : 'warn';
+      if (!walk.authAdvertised && pastAuth) {
+        status = 'warn';
         detail = 'the server did not advertise AUTH, so the username and password were not checked';
       } else if (walk.authenticated) detail = `235 accepted (mechanisms offered: ${walk.authMechanisms.join(', ')})`;
     }
@@ -100,7 +117,7 @@ function checksFromWalk(walk: WalkResult, deliver: boolean): Check[] {
     }
     const result: Check = { id: check.id, status, title: check.title };
     if (detail) result.detail = detail;
-    if (ran) result.ms = ms;
+    if (status !== 'skip') result.ms = ms;
     return result;
   });
 }

@@ -53,7 +53,7 @@ export class Session {
   }
 
   /** Builds the report, prints it in the chosen form, and returns the exit code. */
-  finish(parts: { checks: Check[]; diagnoses: Diagnosis[]; tls?: TlsInfo; stages?: StageTiming[]; message?: Report['message'] }, strict = false): Report {
+  finish(parts: { checks: Check[]; diagnoses: Diagnosis[]; tls?: TlsInfo; auth?: Report['auth']; stages?: StageTiming[]; message?: Report['message']; probe?: Report['probe'] }, strict = false): Report {
     this.progress?.stop();
     const base = { lint: this.loaded.lint, checks: parts.checks, diagnoses: parts.diagnoses };
     const report: Report = {
@@ -64,8 +64,10 @@ export class Session {
       ...base,
       transcript: this.recorder.lines,
       ...(parts.tls ? { tls: parts.tls } : {}),
+      ...(parts.auth ? { auth: parts.auth } : {}),
       timings: { totalMs: Math.round(performance.now() - this.started), stages: parts.stages ?? [] },
       ...(parts.message ? { message: parts.message } : {}),
+      ...(parts.probe ? { probe: parts.probe } : {}),
       result: decideOutcome(base, strict),
     };
     if (this.mode.json) renderJson(this.output, report);

@@ -6,6 +6,9 @@ import { parseTimeout, readPasswordFromStdin, smtpFlags, type GlobalOptions, typ
 import { sandboxConfig } from './sandbox-config.js';
 import { Session } from './session.js';
 import { askRecipient } from './recipient.js';
+import { offerFixAfterFailure } from '../interactive/fix-offer.js';
+import { resolveEndpoint } from '../resend/endpoint.js';
+import { resendSettingsFromConfig, resendTestRecipient } from '../resend/settings.js';
 
 export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
   sandbox?: boolean;
@@ -27,14 +30,29 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     const session = new Session('test', loaded, options);
     session.printHeader();
     const settings = loaded.detection.provider === 'smtp' ? toSmtpSettings(loaded.config) : undefined;
+    if (loaded.detection.provider === 'none' && session.mode.interactive && !sandbox) {
+      session.output.err('\nNo email provider is configured yet: let us set one up (this is `mailcheck init`).\n');
+      return (await import('./init.js')).runInit(options, signal);
+    }
     if (loaded.lint.some((f) => f.status === 'fail') || loaded.detection.provider === 'none') {
-      return session.finish({ checks: [], diagnoses: [] }).result.exitCode;
+      const exitCode = session.finish({ checks: [], diagnoses: [] }).result.exitCode;
+      return offerFixAfterFailure(session, loaded.lint.filter((f) => f.status === 'fail'), exitCode, () => runTest(options, signal));
     }
-    if (loaded.detection.provider === 'resend' || !settings) {
-      // The Resend REST path is checked by its own module once it lands; say so instead of failing.
-      session.output.err('Resend is the active provider. `mailcheck test` checks the Resend configuration above; the API check is not available in this version.\n');
-      return session.finish({ checks: [], diagnoses: [] }).result.exitCode;
+    if (loaded.detection.provider === 'resend') {
+      // Loaded on demand: SMTP runs need not pay for importing the resend SDK.
+      const { runResendChecks } = await import('../resend/checks.js');
+      const resend = resendSettingsFromConfig(loaded.config);
+      // Lint passed, so the key and sender parse; the guard only satisfies the types.
+      if (!resend) return session.finish({ checks: [], diagnoses: [] }).result.exitCode;
+      const endpoint = resolveEndpoint(process.env);
+      const recipient = options.to ?? (await askRecipient(session.mode, resendTestRecipient));
+      const progress = await session.startProgress();
+      session.human?.transcriptTitle(`Resend API at ${endpoint.baseUrl}`);
+      const outcome = await runResendChecks({ settings: resend, endpoint, recipient, timeoutMs, recorder: session.recorder, redactor: loaded.redactor, signal, onStep: (text) => progress.update(text) });
+      if (outcome.aborted || signal.aborted) return ExitCode.interrupted;
+      return session.finish(outcome).result.exitCode;
     }
+    if (!settings) return session.finish({ checks: [], diagnoses: [] }).result.exitCode;
     const recipient = options.to ?? sandbox?.recipient ?? (await askRecipient(session.mode));
     const progress = await session.startProgress();
     session.human?.transcriptTitle(`session with ${settings.host}:${settings.port}`);
@@ -51,13 +69,14 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     });
     if (signal.aborted) return ExitCode.interrupted;
     const { walk } = outcome;
-    return session.finish({
+    const exitCode = session.finish({
       checks: outcome.checks,
       diagnoses: outcome.diagnoses,
       stages: walk.stages,
       ...(walk.tls ? { tls: walk.tls } : {}),
       ...(walk.ok ? { message: { ...(walk.messageId ? { id: walk.messageId } : {}), ...(walk.accepted ? { serverReply: walk.accepted } : {}) } } : {}),
     }).result.exitCode;
+    return offerFixAfterFailure(session, outcome.diagnoses, exitCode, () => runTest({ ...options, to: recipient }, signal));
   } finally {
     await sandbox?.close();
   }

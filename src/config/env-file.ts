@@ -5,6 +5,11 @@ export interface EnvFileValue {
   value: string;
   /** 1-based line of the assignment that wins (dotenv keeps the last one). */
   line: number;
+  /**
+   * The unquoted value had a `#` glued to it (`SMTP_PASSWORD=ab#cd`): dotenv, like the app, reads
+   * it as the start of a comment and keeps only `ab`. Almost always part of a password instead.
+   */
+  cutAtHash?: boolean;
 }
 
 export interface EnvFile {
@@ -24,7 +29,9 @@ export class EnvFileError extends Error {
 }
 
 // The assignment forms dotenv accepts: optional `export`, `KEY=value` or `KEY: value`.
-const assignment = /^\s*(?:export\s+)?([\w.-]+)\s*[=:]/;
+const assignment = /^\s*(?:export\s+)?([\w.-]+)\s*[=:](.*)$/;
+// An unquoted value with a `#` right after a value character, not after a space.
+const hashInsideValue = /^\s*[^\s'"`#](?:[^#]*[^\s#])?#/;
 
 /**
  * Reads a .env file without touching process.env. Values come from dotenv itself (quotes,
@@ -42,19 +49,22 @@ export function readEnvFile(path: string): EnvFile {
 
   const parsed = parse(text);
   const linesByKey = new Map<string, number[]>();
+  const rawValueByLine = new Map<number, string>();
   text.split(/\r?\n|\r/).forEach((line, index) => {
-    const key = assignment.exec(line)?.[1];
+    const [, key, rawValue] = assignment.exec(line) ?? [];
     if (key === undefined || !(key in parsed)) return;
     const lines = linesByKey.get(key) ?? [];
     lines.push(index + 1);
     linesByKey.set(key, lines);
+    rawValueByLine.set(index + 1, rawValue ?? '');
   });
 
   const values = new Map<string, EnvFileValue>();
   const duplicates = new Map<string, number[]>();
   for (const [key, value] of Object.entries(parsed)) {
     const lines = linesByKey.get(key) ?? [0];
-    values.set(key, { value, line: lines[lines.length - 1]! });
+    const line = lines[lines.length - 1]!;
+    values.set(key, { value, line, ...(hashInsideValue.test(rawValueByLine.get(line) ?? '') ? { cutAtHash: true } : {}) });
     if (lines.length > 1) duplicates.set(key, lines);
   }
   return { path, values, duplicates };

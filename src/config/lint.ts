@@ -1,9 +1,11 @@
+import { domainToASCII } from 'node:url';
 import { parseAddress } from './address.js';
 import type { Detection } from './detect.js';
 import { implicitTlsPorts, recogniseProvider, starttlsPorts } from './providers.js';
 import type { ResolvedConfig } from './resolve.js';
 import { parsePort, smtpNames } from './smtp-settings.js';
 import { describeSource, type Setting, type Source } from './source.js';
+import { resendKeys, smtpKeys, type SettingKey, type SmtpKey } from './variables.js';
 import { maskSecret } from '../report/redact.js';
 
 export type LintStatus = 'pass' | 'warn' | 'fail';
@@ -38,110 +40,155 @@ function about(setting: Setting | undefined, finding: Finding, showValue = true)
  * the same findings, so each rule is a row in a table test.
  */
 export function lintConfig(config: ResolvedConfig, detection: Detection): LintFinding[] {
-  const findings: LintFinding[] = [...lintDetection(detection)];
+  const findings: LintFinding[] = [...lintDetection(config, detection)];
   if (detection.provider === 'smtp') findings.push(...lintSmtp(config));
   if (detection.provider === 'resend') findings.push(...lintResend(config));
   for (const note of config.notes) findings.push({ id: 'config.note', status: 'warn', message: note });
   return findings;
 }
 
-function lintDetection(detection: Detection): LintFinding[] {
-  const findings: LintFinding[] = [];
+function lintDetection(config: ResolvedConfig, detection: Detection): LintFinding[] {
+  const smtpSet = setSettings(config, smtpKeys);
+  const resendSet = setSettings(config, resendKeys);
+  const where = (settings: Setting[]) => settings.map((s) => `${s.name} (from ${describeSource(s.source)})`).join(', ');
+  const first = (settings: Setting[]) => (settings[0] ? { variable: settings[0].name, source: settings[0].source } : {});
+
+  if (detection.smtpHalfSet && detection.provider !== 'smtp') {
+    // The classic silent fall-through: the app ends up on Resend (or nothing) and says nothing.
+    const disabled = detection.provider === 'none';
+    return [{
+      id: 'provider.smtp-half-set',
+      status: disabled ? 'fail' : 'warn',
+      ...first(smtpSet),
+      message: `the SMTP block is half set: ${where(smtpSet)} ${smtpSet.length === 1 ? 'is' : 'are'} set, but ${detection.smtpMissing.join(', ')} ${detection.smtpMissing.length === 1 ? 'is' : 'are'} missing or empty, so detection falls through to Resend${disabled ? ', which is not set either: email is disabled' : ', and mail goes out through Resend, not SMTP'}`,
+      fix: `set ${detection.smtpMissing.join(', ')} to use SMTP${disabled ? '' : ', or remove the other SMTP_* variables to make Resend the explicit choice'}`,
+    }];
+  }
+  if (detection.resendHalfSet && detection.provider === 'none') {
+    return [{
+      id: 'provider.resend-half-set',
+      status: 'fail',
+      ...first(resendSet),
+      message: `the Resend block is half set: ${where(resendSet)} ${resendSet.length === 1 ? 'is' : 'are'} set, but ${detection.resendMissing.join(', ')} ${detection.resendMissing.length === 1 ? 'is' : 'are'} missing or empty, and SMTP is not set: email is disabled`,
+      fix: `set ${detection.resendMissing.join(', ')}`,
+    }];
+  }
   if (detection.provider === 'none') {
-    findings.push({
+    return [{
       id: 'provider.none',
       status: 'fail',
       message: `email is disabled: ${detection.reason}`,
-      fix: detection.smtpHalfSet
-        ? `set ${detection.smtpMissing.join(', ')}`
-        : detection.resendHalfSet
-          ? `set ${detection.resendMissing.join(', ')}`
-          : 'set the SMTP_* variables (or RESEND_API_KEY and RESEND_SENDER_EMAIL), or run `mailcheck init`',
-    });
-  } else if (detection.provider === 'resend' && detection.smtpHalfSet) {
-    findings.push({
-      id: 'provider.smtp-half-set',
-      status: 'warn',
-      message: `the SMTP block is half set (missing ${detection.smtpMissing.join(', ')}), so detection falls through to Resend`,
-      fix: `set ${detection.smtpMissing.join(', ')} to use SMTP, or remove the other SMTP_* variables to use Resend`,
-    });
-  } else if (detection.provider === 'smtp' && detection.resendMissing.length === 0) {
-    findings.push({
+      fix: 'set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SENDER and SMTP_SECURE (or RESEND_API_KEY and RESEND_SENDER_EMAIL)',
+    }];
+  }
+  if (detection.provider === 'smtp' && detection.resendMissing.length === 0) {
+    return [{
       id: 'provider.both-set',
       status: 'warn',
-      message: 'both the SMTP and the Resend blocks are set; SMTP wins and RESEND_* are ignored',
-      fix: 'remove RESEND_API_KEY and RESEND_SENDER_EMAIL, or the SMTP_* variables, so the choice is explicit',
-    });
-  } else {
-    findings.push({ id: 'provider.detected', status: 'pass', message: `provider ${detection.provider}: ${detection.reason}` });
+      ...first(resendSet),
+      message: `both the SMTP and the Resend blocks are set; SMTP wins, so ${where(resendSet)} ${resendSet.length === 1 ? 'is' : 'are'} ignored`,
+      fix: 'remove RESEND_API_KEY and RESEND_SENDER_EMAIL (or the SMTP_* variables) so the choice is explicit',
+    }];
   }
-  return findings;
+  return [{ id: 'provider.detected', status: 'pass', message: `provider ${detection.provider}: ${detection.reason}` }];
+}
+
+/** The settings of one block that hold a non-empty value, in the order the block lists them. */
+function setSettings(config: ResolvedConfig, keys: readonly SettingKey[]): Setting[] {
+  return keys.map((k) => config.settings[k]).filter((s): s is Setting => s !== undefined && s.value.trim() !== '');
 }
 
 function lintSmtp(config: ResolvedConfig): LintFinding[] {
   const s = config.settings;
   const names = smtpNames(config);
-  const findings: LintFinding[] = [];
-  const add = (setting: Setting | undefined, finding: Finding, showValue = true) => findings.push(about(setting, finding, showValue));
-
-  findings.push(...lintHost(s.host));
-
   const port = parsePort(s.port?.value ?? '');
-  if (port === undefined) {
-    add(s.port, {
-      id: 'smtp.port.invalid',
-      status: 'fail',
-      message: /^\s*\d+\s*$/.test(s.port?.value ?? '') ? 'not a port (1 to 65535)' : 'not a number',
-      fix: `set ${names.port}=587 (STARTTLS) or ${names.port}=465 (implicit TLS)`,
-    });
+  const findings: LintFinding[] = [
+    ...lintHost(s.host),
+    ...lintPort(s.port, port, names),
+    ...lintSecure(s.secure, s.port, port, names),
+    ...lintProviderConventions(config, port),
+    ...lintSender(s.sender, 'smtp.sender', names.sender),
+  ];
+  // Copy-pasted credentials often carry a space or a line end the app then sends as is.
+  const user = s.user?.value;
+  if (user !== undefined && user !== user.trim()) {
+    findings.push(about(s.user, { id: 'smtp.user.whitespace', status: 'warn', message: 'has leading or trailing spaces, which the server sees as part of the username', fix: `remove the spaces around ${names.user}` }));
   }
+  const password = s.password?.value;
+  if (password !== undefined && password !== password.trim()) {
+    findings.push(about(s.password, { id: 'smtp.password.whitespace', status: 'warn', message: 'has leading or trailing spaces or a line end, which the server sees as part of the password', fix: `remove the spaces around ${names.password}` }, false));
+  }
+  return findings;
+}
 
-  const secureText = s.secure?.value.trim();
-  if (secureText === undefined || secureText === '') {
-    findings.push({
+function lintPort(setting: Setting | undefined, port: number | undefined, names: Record<SmtpKey, string>): LintFinding[] {
+  if (port !== undefined) return [];
+  const numeric = /^\s*\d+\s*$/.test(setting?.value ?? '');
+  return [about(setting, {
+    id: numeric ? 'smtp.port.range' : 'smtp.port.not-number',
+    status: 'fail',
+    // One popular app silently turns a non-number into 587: say so, it explains "it worked before".
+    message: numeric ? 'is out of range (a port is 1 to 65535)' : 'is not a number (some apps silently use 587 instead, others fail)',
+    fix: `set ${names.port}=587 (STARTTLS) or ${names.port}=465 (implicit TLS)`,
+  })];
+}
+
+/**
+ * SMTP_SECURE against the port. Apps read a missing SMTP_SECURE as 0, so "missing" is judged as 0
+ * against the port; anything but 0 and 1 is a failure because apps disagree about what it means.
+ */
+function lintSecure(setting: Setting | undefined, portSetting: Setting | undefined, port: number | undefined, names: Record<SmtpKey, string>): LintFinding[] {
+  const text = setting?.value.trim() ?? '';
+  if (text !== '' && text !== '0' && text !== '1') {
+    const readAs = Number.isNaN(Number(text)) || Number(text) === 0 ? 0 : 1;
+    return [about(setting, {
+      id: 'smtp.secure.invalid',
+      status: 'fail',
+      message: `must be 0 or 1: apps disagree about anything else. Apps that read it as a number (\`!!Number(value)\`) take ${JSON.stringify(text)} as ${readAs} (${readAs ? 'implicit TLS' : 'STARTTLS'})${readAs ? '' : ', so `true` means OFF there'}; others take it the other way`,
+      fix: `set ${names.secure}=1 for implicit TLS (port 465) or ${names.secure}=0 for STARTTLS (port 587)`,
+    })];
+  }
+  const implicitPort = port !== undefined && implicitTlsPorts.includes(port);
+  if (text === '') {
+    if (implicitPort) {
+      return [about(portSetting, {
+        id: 'smtp.port-secure.mismatch',
+        status: 'fail',
+        message: `expects implicit TLS, but ${names.secure} is not set, which apps read as 0 (STARTTLS): the server would wait silently for a TLS handshake ("Greeting never received")`,
+        fix: `set ${names.secure}=1`,
+      })];
+    }
+    return [{
       id: 'smtp.secure.missing',
       status: 'warn',
       variable: names.secure,
-      message: `${names.secure} is not set; apps read that as 0 (STARTTLS)`,
-      fix: `set ${names.secure}=${port !== undefined && implicitTlsPorts.includes(port) ? 1 : 0} explicitly`,
-    });
-  } else if (secureText !== '0' && secureText !== '1') {
-    const readAs = Boolean(Number(secureText)) ? 1 : 0;
-    add(s.secure, {
-      id: 'smtp.secure.invalid',
+      message: `${names.secure} is not set in any env file, the environment or a flag; apps read that as 0 (STARTTLS)`,
+      fix: `set ${names.secure}=0 explicitly`,
+    }];
+  }
+  if (port === undefined) return [];
+  const secure = text === '1';
+  if (secure && starttlsPorts.includes(port)) {
+    return [about(setting, {
+      id: 'smtp.port-secure.mismatch',
       status: 'fail',
-      message: `must be 0 or 1; apps that read it as a number (\`!!Number(value)\`) take this as ${readAs} (${readAs ? 'implicit TLS' : 'STARTTLS'}), others as the opposite`,
-      fix: `set ${names.secure}=1 for implicit TLS (port 465) or ${names.secure}=0 for STARTTLS (port 587)`,
-    });
-  } else if (port !== undefined) {
-    const secure = secureText === '1';
-    if (secure && starttlsPorts.includes(port)) {
-      add(s.secure, {
-        id: 'smtp.port-secure.mismatch',
-        status: 'fail',
-        message: `implicit TLS on port ${port}, which speaks STARTTLS; the client would fail with "wrong version number"`,
-        fix: `set ${names.secure}=0, or ${names.port}=465 with ${names.secure}=1`,
-      });
-    } else if (!secure && implicitTlsPorts.includes(port)) {
-      add(s.secure, {
-        id: 'smtp.port-secure.mismatch',
-        status: 'fail',
-        message: `STARTTLS on port ${port}, which expects implicit TLS; the server would wait silently for a TLS handshake ("Greeting never received")`,
-        fix: `set ${names.secure}=1, or ${names.port}=587 with ${names.secure}=0`,
-      });
-    } else {
-      findings.push({ id: 'smtp.port-secure', status: 'pass', message: `port ${port} with ${names.secure}=${secureText} (${secure ? 'implicit TLS' : 'STARTTLS'})` });
-    }
+      message: `asks for implicit TLS, but port ${port} (${describePortSource(portSetting, names)}) speaks STARTTLS: the client would fail with "wrong version number"`,
+      fix: `set ${names.secure}=0, or ${names.port}=465 with ${names.secure}=1`,
+    })];
   }
-
-  findings.push(...lintProviderConventions(config, port));
-  findings.push(...lintSender(s.sender, 'smtp.sender', names.sender));
-
-  const user = s.user?.value;
-  if (user !== undefined && user !== user.trim()) {
-    add(s.user, { id: 'smtp.user.whitespace', status: 'warn', message: 'has leading or trailing spaces', fix: `remove the spaces around ${names.user}` });
+  if (!secure && implicitPort) {
+    return [about(setting, {
+      id: 'smtp.port-secure.mismatch',
+      status: 'fail',
+      message: `asks for STARTTLS, but port ${port} (${describePortSource(portSetting, names)}) expects implicit TLS: the server would wait silently for a TLS handshake ("Greeting never received")`,
+      fix: `set ${names.secure}=1, or ${names.port}=587 with ${names.secure}=0`,
+    })];
   }
-  return findings;
+  return [{ id: 'smtp.port-secure', status: 'pass', variable: names.secure, message: `port ${port} with ${names.secure}=${text} (${secure ? 'implicit TLS' : 'STARTTLS'})` }];
+}
+
+function describePortSource(portSetting: Setting | undefined, names: Record<SmtpKey, string>): string {
+  return portSetting ? `${portSetting.name} from ${describeSource(portSetting.source)}` : names.port;
 }
 
 function lintHost(host: Setting | undefined): LintFinding[] {
@@ -159,6 +206,10 @@ function lintHost(host: Setting | undefined): LintFinding[] {
   if (withPort) {
     return fail('smtp.host.port', 'includes a port; the port belongs in SMTP_PORT', `set ${name}=${withPort[1]} and SMTP_PORT=${withPort[2]}`);
   }
+  const stray = /[/@?#\\[\]]/.exec(trimmed);
+  if (stray) {
+    return fail('smtp.host.invalid', `is not a hostname (contains ${JSON.stringify(stray[0])})`, `set ${name} to the bare server name your provider documents, e.g. smtp.example.com`);
+  }
   if (trimmed !== value) {
     return [about(host, { id: 'smtp.host.whitespace', status: 'warn', message: 'has leading or trailing spaces', fix: `remove the spaces around ${name}` })];
   }
@@ -172,14 +223,12 @@ function lintHost(host: Setting | undefined): LintFinding[] {
   return [{ id: 'smtp.host', status: 'pass', variable: name, message: `host ${trimmed}` }];
 }
 
+/** The punycode form (xn--...) that shows a look-alike for what it is; '' from Node means not a valid name. */
 function safeDomainToAscii(host: string): string | undefined {
-  try {
-    return new URL(`smtp://${host}`).hostname || undefined;
-  } catch {
-    return undefined;
-  }
+  return domainToASCII(host) || undefined;
 }
 
+/** Conventions of providers recognised from SMTP_HOST (ids `<provider>.<what>`, e.g. `resend.user` for Resend's SMTP relay). */
 function lintProviderConventions(config: ResolvedConfig, port: number | undefined): LintFinding[] {
   const s = config.settings;
   const names = smtpNames(config);
@@ -233,7 +282,9 @@ export function lintSender(sender: Setting | undefined, idPrefix: string, name: 
   return [about(sender, {
     id: looksLikeAddress ? `${idPrefix}.syntax` : `${idPrefix}.not-address`,
     status: 'fail',
-    message: looksLikeAddress ? 'is not a valid email address' : 'is not an email address at all',
+    message: looksLikeAddress
+      ? 'is not a valid email address (expected name@domain.tld, or Name <name@domain.tld>)'
+      : 'is not an email address at all (a name alone is not enough: the address is what servers check)',
     fix: `set ${name}=noreply@yourdomain.com (or "Your App <noreply@yourdomain.com>")`,
   })];
 }
@@ -241,14 +292,54 @@ export function lintSender(sender: Setting | undefined, idPrefix: string, name: 
 function lintResend(config: ResolvedConfig): LintFinding[] {
   const key = config.settings.apiKey;
   const keyName = key?.name ?? 'RESEND_API_KEY';
-  const senderName = config.settings.senderEmail?.name ?? 'RESEND_SENDER_EMAIL';
-  const keyFinding: LintFinding = /^re_[A-Za-z0-9_]{8,}$/.test(key?.value.trim() ?? '')
-    ? { id: 'resend.key', status: 'pass', variable: keyName, message: `API key ${maskSecret(key?.value)}` }
-    : about(key, {
-        id: 'resend.key.shape',
-        status: 'fail',
-        message: `is ${maskSecret(key?.value)}, which is not shaped like a Resend API key (re_ followed by letters, digits and _)`,
-        fix: `create a key at https://resend.com/api-keys and set ${keyName} to it`,
-      }, false);
-  return [keyFinding, ...lintSender(config.settings.senderEmail, 'resend.sender', senderName)];
+  const senderSetting = config.settings.senderEmail;
+  const senderName = senderSetting?.name ?? 'RESEND_SENDER_EMAIL';
+  const keyValue = key?.value.trim() ?? '';
+  let keyFinding: LintFinding;
+  if (!/^re_[A-Za-z0-9_]{8,}$/.test(keyValue)) {
+    const other = /^SG\./.test(keyValue) ? ' (it looks like a SendGrid key)' : /^(key-|xkeysib-|AKIA)/.test(keyValue) ? " (it looks like another provider's key)" : '';
+    keyFinding = about(key, {
+      id: 'resend.key.shape',
+      status: 'fail',
+      message: `is ${maskSecret(key?.value)}, which is not shaped like a Resend API key (re_ followed by letters, digits and _)${other}`,
+      fix: `create a key at https://resend.com/api-keys and set ${keyName} to it`,
+    }, false);
+  } else if (/^re_(123456789|x+|X+|0+|your_?api_?key\w*)$/i.test(keyValue)) {
+    // The documentation's examples, copied into a .env before the real key was.
+    keyFinding = about(key, {
+      id: 'resend.key.placeholder',
+      status: 'fail',
+      message: `is ${maskSecret(key?.value)}, a placeholder from the documentation, not a real key`,
+      fix: `create a key at https://resend.com/api-keys and set ${keyName} to it`,
+    }, false);
+  } else {
+    keyFinding = { id: 'resend.key', status: 'pass', variable: keyName, message: `API key ${maskSecret(key?.value)}` };
+  }
+  const findings = [keyFinding, ...lintSender(senderSetting, 'resend.sender', senderName)];
+
+  // The sender's domain is what Resend verifies: some domains can never be verified by the user.
+  const domain = parseAddress(senderSetting?.value ?? '')?.domain;
+  if (domain === 'resend.dev') {
+    findings.push(about(senderSetting, {
+      id: 'resend.sender.testing-domain',
+      status: 'warn',
+      message: "is on resend.dev, Resend's shared testing domain: it delivers only to your own account's address",
+      fix: `verify your domain at https://resend.com/domains and set ${senderName}=noreply@yourdomain.com`,
+    }));
+  } else if (domain && mailboxProviderDomains.has(domain)) {
+    findings.push(about(senderSetting, {
+      id: 'resend.sender.mailbox-provider',
+      status: 'fail',
+      message: `is on ${domain}, a mailbox provider's domain: only ${domain} can authorise senders there, so Resend will never verify it for you`,
+      fix: `send from a domain you own (set ${senderName}=noreply@yourdomain.com), or use ${senderName}=onboarding@resend.dev for a first test`,
+    }));
+  }
+  return findings;
 }
+
+/** Free mailbox domains people put in the sender, expecting it to work like their mail client. */
+const mailboxProviderDomains = new Set([
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'live.com', 'msn.com', 'yahoo.com', 'ymail.com',
+  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com', 'gmx.de', 'gmx.net',
+  'web.de', 'yandex.com', 'yandex.ru', 'mail.com', 'zoho.com',
+]);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readEnvFile, type EnvFile } from './env-file.js';
-import type { Setting, Source } from './source.js';
+import { describeSource, type Setting, type Source } from './source.js';
 import { variableNames, type SettingKey } from './variables.js';
 
 export interface FlagValue {
@@ -42,6 +42,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
         notes.push(`${key} is set ${lines.length} times in ${file.path} (lines ${lines.join(', ')}); the last one wins`);
       }
     }
+    notes.push(...fileValueNotes(file));
   }
 
   const settings: Partial<Record<SettingKey, Setting>> = {};
@@ -57,7 +58,26 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     const winner = layers.filter((s): s is Setting => s !== undefined).at(-1);
     if (winner) settings[key] = winner;
   }
+  for (const setting of Object.values(settings)) {
+    if (setting.value.trim() === '') notes.push(`${setting.name} is set but empty (from ${describeSource(setting.source)}); an empty value counts as unset`);
+  }
   return { settings, files: files.map((f) => f.path), notes };
+}
+
+/** What dotenv read differently from what the user most likely meant. Never quotes the value: it may be a secret. */
+function fileValueNotes(file: EnvFile): string[] {
+  const notes: string[] = [];
+  for (const [key, entry] of file.values) {
+    if (!isKnownVariable(key)) continue;
+    const where = `${file.path} line ${entry.line}`;
+    if (entry.cutAtHash) {
+      notes.push(`${key} (${where}) has a # inside its unquoted value: dotenv, and so your app, reads everything from the # on as a comment; put the value in single quotes if the # belongs to it`);
+    }
+    if (entry.value.includes('\uFFFD')) {
+      notes.push(`${key} (${where}) contains bytes that are not UTF-8; save ${file.path} as UTF-8 so its non-ASCII characters reach the server as written`);
+    }
+  }
+  return notes;
 }
 
 function fromFile(file: EnvFile, key: SettingKey, notes: string[]): Setting | undefined {

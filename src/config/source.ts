@@ -5,7 +5,9 @@ export type Source =
   | { kind: 'flag'; flag: string }
   | { kind: 'stdin' }
   | { kind: 'sandbox' }
-  | { kind: 'default' };
+  | { kind: 'default' }
+  /** Chosen during guided setup (`mailcheck init`): a preset's value or the user's answer. */
+  | { kind: 'setup'; detail: string };
 
 export function describeSource(source: Source): string {
   switch (source.kind) {
@@ -21,6 +23,8 @@ export function describeSource(source: Source): string {
       return 'the sandbox';
     case 'default':
       return 'the default';
+    case 'setup':
+      return source.detail;
   }
 }
 

@@ -777,6 +777,28 @@ export const smtpRules: readonly SmtpRule[] = [
     }),
   ),
 
+  // --- STARTTLS refused: the walk insists on it before credentials ---------------------------
+  rule(
+    'tls.starttls-unavailable',
+    'tls',
+    (f) => f.stage === 'starttls' && hasCode(f, 'ETLS') && (replyOf(f) ?? 0) >= 400,
+    (_f, ctx) => {
+      const n = ctx.names;
+      return {
+        summary: `${hostPort(ctx)} refused STARTTLS, so the connection would stay unencrypted and ${n.password} would cross the network in the clear; mailcheck stopped before sending it`,
+        causes: [
+          `the server on port ${ctx.port} only speaks plain SMTP (a relay or an MX, not a submission server)`,
+          'something in between (a firewall, an ISP, an antivirus with "SMTP inspection") strips STARTTLS',
+        ],
+        fixes: [
+          'if the server is yours, enable STARTTLS on it',
+          `or use implicit TLS: ${portSecure(ctx, 465, 1)}`,
+          `check ${n.host} and ${n.port} are your provider's submission server and port (587 with ${n.secure}=0 offers STARTTLS)`,
+        ],
+      };
+    },
+  ),
+
   // --- TLS handshake, other ------------------------------------------------------------------
   rule(
     'tls.handshake',

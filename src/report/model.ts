@@ -4,6 +4,7 @@ import { describeSource, type Setting } from '../config/source.js';
 import { secretKeys, type SettingKey } from '../config/variables.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import { ExitCode, exitCodeFor, type FailureClass } from '../exit-codes.js';
+import type { ProbeReport } from '../probe/types.js';
 import type { StageTiming } from '../smtp/walk.js';
 import type { TlsInfo } from '../smtp/tls-info.js';
 import { maskSecret } from './redact.js';
@@ -31,6 +32,14 @@ export interface ConfigEntry {
   source: string;
 }
 
+/** A server that does not advertise AUTH accepts any password without checking it: machines need to know. */
+export interface AuthReport {
+  advertised: boolean;
+  /** A login was attempted and accepted (235). */
+  performed: boolean;
+  mechanisms: string[];
+}
+
 export interface Report {
   schemaVersion: number;
   command: string;
@@ -40,9 +49,13 @@ export interface Report {
   checks: Check[];
   transcript: TranscriptLine[];
   tls?: TlsInfo;
+  /** Whether the server offered AUTH and whether mailcheck really logged in (absent when the session never got that far). */
+  auth?: AuthReport;
   diagnoses: Diagnosis[];
   timings: { totalMs: number; stages: StageTiming[] };
   message?: { id?: string; serverReply?: string };
+  /** `mailcheck probe`: every port x mode tried, and the recommended combination. */
+  probe?: ProbeReport;
   result: { ok: boolean; exitCode: number; failureClass?: FailureClass };
 }
 

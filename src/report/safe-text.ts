@@ -6,20 +6,34 @@
 
 const maxLineLength = 400;
 
-// C0 controls except TAB, DEL, C1 controls, bidi embeddings/overrides/isolates, zero-width and
-// line/paragraph separators (which some terminals render as breaks).
-const unsafe = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+// Control characters (C0 with ESC and BEL, DEL, C1 with the one-byte CSI), every invisible
+// format character (bidi embeddings, overrides, isolates and marks, zero-width characters, the
+// BOM, Unicode tags), and line/paragraph separators, which some terminals render as breaks.
+const unsafe = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 function visible(char: string): string {
   const code = char.codePointAt(0)!;
-  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0').toUpperCase()}` : `\\u${code.toString(16).padStart(4, '0').toUpperCase()}`;
+  const hex = code.toString(16).toUpperCase();
+  if (code <= 0xff) return `\\x${hex.padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
 }
 
-/** One line of untrusted text, made printable and bounded. Control characters become `\xNN`. */
+/**
+ * One line of untrusted text, made printable and bounded. Control characters become `\xNN` (so
+ * the reader still sees them); the bound applies to what is shown, escapes included, so a line of
+ * nothing but control characters cannot grow fourfold.
+ */
 export function safeLine(text: string, limit = maxLineLength): string {
-  const clipped = text.length > limit ? text.slice(0, limit) : text;
-  const shown = clipped.replace(/\r$/, '').replace(/\t/g, ' ').replace(unsafe, visible);
-  return text.length > limit ? `${shown}… (${text.length - limit} more characters)` : shown;
+  const line = text.replace(/\r$/, '');
+  let shown = '';
+  let consumed = 0;
+  for (const char of line) {
+    const piece = char === '\t' ? ' ' : unsafe.test(char) ? visible(char) : char;
+    if (shown.length + piece.length > limit) break;
+    shown += piece;
+    consumed += char.length;
+  }
+  return consumed < line.length ? `${shown}… (${line.length - consumed} more characters)` : shown;
 }
 
 /** Untrusted multi-line text (an SMTP reply): each line made safe, at most `maxLines` kept. */

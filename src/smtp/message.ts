@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer';
 
 export interface TestMessage {
   messageId: string;
@@ -9,6 +8,8 @@ export interface TestMessage {
 
 /** A small, well-formed mail that says where it came from, so nobody mistakes it for spam. */
 export async function buildTestMessage(fromHeader: string, fromDomain: string, to: string): Promise<TestMessage> {
+  // Loaded on demand: only `test` and `doctor --send` compose a message.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
   const messageId = `<mailcheck.${Date.now()}.${randomBytes(6).toString('hex')}@${fromDomain}>`;
   const composer = new MailComposer({
     from: fromHeader,

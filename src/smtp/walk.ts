@@ -4,9 +4,10 @@ import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import type { Redactor } from '../report/redact.js';
+import { safeLine, safeLines } from '../report/safe-text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { AuthLineRewriter, decodeServerPrompt } from './auth-lines.js';
-import { buildTestMessage } from './message.js';
+import { buildTestMessage, type TestMessage } from './message.js';
 import { readTlsInfo, describeTls, type TlsInfo } from './tls-info.js';
 
 export interface WalkTarget {
@@ -52,6 +53,16 @@ export interface WalkResult {
   stages: StageTiming[];
 }
 
+/**
+ * The replies RFC 5321 allows at the steps whose answer decides what happens next. nodemailer
+ * takes any 2xx as success, so a server that greets twice or answers out of order would have its
+ * stale "220" read as the EHLO reply, and its EHLO reply as the go-ahead for STARTTLS.
+ */
+const allowedReplies: Partial<Record<SmtpStage, RegExp>> = {
+  ehlo: /^(250|[45]\d\d)[ -]/,
+  starttls: /^(220|[45]\d\d)[ -]/,
+};
+
 // SMTP lines are at most 512 bytes and an EHLO reply a few KB; anything near this is hostile.
 const maxResponseBytes = 64 * 1024;
 
@@ -84,10 +95,15 @@ class SmtpWalk {
   /** While the envelope is walked through customAuth, nodemailer logs commands as "secret": we log them ourselves. */
   private loggingEnvelopeOurselves = false;
   private lastEhloReply: string[] = [];
+  /** The stage of each command still awaiting its reply, oldest first: with PIPELINING a reply may answer a command sent lines ago. */
+  private readonly awaitingReply: SmtpStage[] = ['greeting'];
+  /** The last 4xx/5xx reply and the stage of the command it answered, until a positive reply follows. */
+  private lastRejection: { stage: SmtpStage; response: string } | undefined;
+  private testMessage: Promise<TestMessage> | undefined;
   private collectingEhlo = false;
 
   constructor(private readonly o: WalkOptions) {
-    this.stage = isIP(o.host) ? (o.secure ? 'tls' : 'connect') : 'dns';
+    this.stage = isIP(o.host) ? 'connect' : 'dns';
     this.authLines = new AuthLineRewriter(o.user, o.password);
     this.conn = new SMTPConnection({
       host: o.host,
@@ -119,6 +135,13 @@ class SmtpWalk {
         if (!this.finished) this.fail({ stage: this.stage, code: 'ECONNECTION', message: 'Connection closed unexpectedly' });
       });
       this.info(`connecting to ${this.o.host}:${this.o.port} (${this.o.secure ? 'implicit TLS' : 'plaintext, STARTTLS required'})`);
+      if (this.o.deliver) {
+        // Built while the network is busy: composing loads nodemailer's MIME modules, which
+        // would otherwise cost their load time after DATA is reached.
+        const domain = this.o.senderAddress.split('@')[1] ?? 'mailcheck.invalid';
+        this.testMessage = buildTestMessage(this.o.senderHeader, domain, this.o.recipient);
+        this.testMessage.catch(() => {}); // awaited (and reported) in deliver()
+      }
       this.enterStage(this.stage);
       this.conn.connect((error?: NodemailerError) => {
         if (error) return this.fail(this.failureFrom(error));
@@ -150,8 +173,12 @@ class SmtpWalk {
   }
 
   private async deliver(): Promise<void> {
-    const domain = this.o.senderAddress.split('@')[1] ?? 'mailcheck.invalid';
-    const message = await buildTestMessage(this.o.senderHeader, domain, this.o.recipient);
+    let message: TestMessage;
+    try {
+      message = await this.testMessage!;
+    } catch (error) {
+      return this.fail({ stage: 'data', code: 'EMESSAGE', message: `could not compose the test message: ${this.o.redactor.scrub(String((error as Error).message))}` });
+    }
     this.result.messageId = message.messageId;
     const info = await new Promise<{ error?: NodemailerError; response?: string }>((done) =>
       this.conn.send({ from: this.o.senderAddress, to: [this.o.recipient] }, message.raw, (err, sent) =>
@@ -160,7 +187,7 @@ class SmtpWalk {
     );
     if (this.finished) return;
     if (info.error) return this.fail(this.failureFrom(info.error));
-    if (info.response) this.result.accepted = this.o.redactor.scrub(info.response);
+    if (info.response) this.result.accepted = this.untrusted(info.response);
   }
 
   /** MAIL, RCPT, RSET without DATA, through nodemailer's documented customAuth hook. */
@@ -179,6 +206,7 @@ class SmtpWalk {
     ];
     for (const [stage, command, code] of steps) {
       this.enterStage(stage);
+      this.expectReply(command.split(':')[0]!);
       this.record('client', command);
       const reply = await ctx.sendCommand(command);
       if (reply.status < 200 || reply.status >= 300) {
@@ -201,8 +229,10 @@ class SmtpWalk {
   private onLog(tnx: string | undefined, text: string): void {
     if (this.finished) return;
     this.checkTls();
-    if (tnx === 'dns' && this.stage === 'dns') this.enterStage(this.o.secure ? 'tls' : 'connect');
-    else if (tnx === 'network' && /established/.test(text)) {
+    if (tnx === 'dns') {
+      if (this.stage === 'dns') this.enterStage('connect');
+      if (this.o.secure) this.watchTcpConnect();
+    } else if (tnx === 'network' && /established/.test(text)) {
       this.info(text);
       this.enterStage('greeting');
     } else if (tnx === 'client') this.onClientLine(text);
@@ -217,13 +247,50 @@ class SmtpWalk {
     if (next && next !== this.stage) this.enterStage(next);
     this.collectingEhlo = verb === 'EHLO' || verb === 'HELO' || verb === 'LHLO';
     if (this.collectingEhlo) this.lastEhloReply = [];
+    this.expectReply(verb);
     this.record('client', this.authLines.rewriteClient(text));
+  }
+
+  private expectReply(verb: string): void {
+    this.awaitingReply.push(this.stage);
+    // DATA is answered twice: 354 to go ahead, then the verdict on the body (which is not logged).
+    if (verb === 'DATA') this.awaitingReply.push('data');
+  }
+
+  /**
+   * With implicit TLS nodemailer reports nothing between the TCP connect and the end of the
+   * handshake; watching the socket itself keeps a refused port (connect) apart from a failed
+   * handshake (tls). nodemailer opens the socket right after logging the lookup, in the same tick.
+   */
+  private watchTcpConnect(): void {
+    queueMicrotask(() => {
+      const socket = (this.conn as unknown as { _socket?: unknown })._socket;
+      if (!(socket instanceof TLSSocket)) return;
+      socket.once('connect', () => {
+        if (!this.finished && this.stage === 'connect') this.enterStage('tls');
+      });
+    });
   }
 
   private onServerLine(text: string): void {
     if (this.collectingEhlo) this.lastEhloReply.push(...text.split(/\r?\n/));
+    const answered = this.awaitingReply.shift() ?? this.stage;
+    this.lastRejection = /^[45]\d\d/.test(text) ? { stage: answered, response: text } : undefined;
     this.authLines.noteServerReply(text);
     this.record('server', decodeServerPrompt(text));
+    this.checkReplyOrder(answered, text);
+  }
+
+  private checkReplyOrder(answered: SmtpStage, reply: string): void {
+    if (allowedReplies[answered]?.test(reply) !== false) return;
+    const code = /^\d{3}/.exec(reply)?.[0];
+    this.fail({
+      stage: answered,
+      code: 'EPROTOCOL',
+      ...(code ? { responseCode: Number(code) } : {}),
+      response: reply,
+      message: `out-of-order reply: ${answered.toUpperCase()} was answered with ${code ?? 'something that is not a reply code'}`,
+    });
   }
 
   private record(dir: 'client' | 'server', text: string): void {
@@ -246,8 +313,9 @@ class SmtpWalk {
     if (this.result.tls) return;
     const socket = (this.conn as unknown as { _socket?: unknown })._socket;
     if (!(socket instanceof TLSSocket)) return;
-    const protocol = socket.getProtocol();
-    if (!protocol || protocol === 'unknown') return;
+    // Node settles `authorized` or `authorizationError` only when a handshake completes; a socket
+    // whose handshake failed (garbage after STARTTLS) still reports a protocol but neither of these.
+    if (!socket.authorized && !socket.authorizationError) return;
     const tls = readTlsInfo(socket);
     this.result.tls = tls;
     this.o.recorder.record('info', `TLS ${describeTls(tls)}`, true);
@@ -266,7 +334,8 @@ class SmtpWalk {
       const match = /^250[ -]AUTH[ =](.*)$/i.exec(line.trim());
       if (match) {
         this.result.authAdvertised = true;
-        this.result.authMechanisms = match[1]!.trim().split(/\s+/).map((m) => m.toUpperCase());
+        // Server text, printed in the auth check's detail: made safe, and a flood of names bounded.
+        this.result.authMechanisms = safeLine(match[1]!.trim()).split(/\s+/).slice(0, 20).map((m) => m.toUpperCase());
       }
     }
   }
@@ -297,13 +366,18 @@ class SmtpWalk {
     const source = !error.response && rejected ? rejected : error;
     const failure: SmtpFailure = {
       stage: this.stageForError(error, fallbackStage),
-      message: this.o.redactor.scrub(error.message),
+      message: error.message,
     };
     if (error.code) failure.code = error.code;
     if (error.originalCode) failure.originalCode = error.originalCode;
     if (error.timeoutType) failure.timeoutType = error.timeoutType;
+    // The idle-socket timer and the greeting timer run together: whichever fires, no greeting came.
+    if (error.timeoutType === 'SOCKET_TIMEOUT' && failure.stage === 'greeting') {
+      failure.timeoutType = 'GREETING_TIMEOUT';
+      failure.message = 'Greeting never received';
+    }
     if (source.responseCode) failure.responseCode = source.responseCode;
-    if (source.response) failure.response = this.o.redactor.scrub(source.response);
+    if (source.response) failure.response = source.response;
     return failure;
   }
 
@@ -322,8 +396,27 @@ class SmtpWalk {
 
   private fail(failure: SmtpFailure): void {
     if (this.finished) return;
+    // A server that rejects and hangs up at once (421 to a pipelined MAIL) leaves nodemailer with
+    // only "Connection closed unexpectedly": the rejection read just before is the real cause.
+    if (failure.response === undefined && failure.responseCode === undefined && this.lastRejection && failure.code !== 'EABORT') {
+      failure.stage = this.lastRejection.stage;
+      failure.response = this.lastRejection.response;
+      failure.responseCode = Number(this.lastRejection.response.slice(0, 3));
+    }
+    // Every failure passes here, so this is where its server-supplied texts become what
+    // SmtpFailure promises the diagnosis rules and renderers: redacted and terminal-safe.
+    failure.message = this.untrusted(failure.message);
+    if (failure.response !== undefined) failure.response = this.untrusted(failure.response);
+    // A reply is already in the transcript; a socket or TLS error is not, and without it the
+    // transcript would stop mid-air. Its own words (e.g. "wrong version number") are what people search for.
+    if (failure.response === undefined && failure.code !== 'EABORT') this.info(`stopped: ${failure.message}`);
     this.result.failure = failure;
     this.finish();
+  }
+
+  /** Redacted, control characters neutralised, each line and the number of lines bounded. */
+  private untrusted(text: string): string {
+    return safeLines(this.o.redactor.scrub(text), 10).join('\n');
   }
 
   private succeed(): void {

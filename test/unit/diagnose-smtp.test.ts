@@ -955,6 +955,20 @@ describe('protocol, handshake and the catch-all', () => {
       explains: /old TLS version/,
     },
     {
+      name: 'server refuses STARTTLS: credentials would cross in the clear',
+      failure: {
+        stage: 'starttls',
+        code: 'ETLS',
+        responseCode: 502,
+        response: '502 5.5.1 Error: command not implemented',
+        message: 'Error upgrading connection with STARTTLS: 502 5.5.1 Error: command not implemented',
+      },
+      id: 'tls.starttls-unavailable',
+      cls: 'tls',
+      mentions: ['host', 'port', 'secure'],
+      explains: /only speaks plain SMTP/,
+    },
+    {
       name: 'STARTTLS handshake never finishes',
       failure: { stage: 'starttls', code: 'ETIMEDOUT', timeoutType: 'UPGRADE_TIMEOUT', message: 'Timeout' },
       id: 'tls.handshake',
@@ -1053,6 +1067,7 @@ describe('the rule table', () => {
       [atMail('550 5.7.1 Access denied'), {}],
       [afterData('554 5.7.1 Spam'), {}],
       [{ stage: 'starttls', code: 'ETIMEDOUT', timeoutType: 'UPGRADE_TIMEOUT', message: 'Timeout' }, {}],
+      [{ stage: 'starttls', code: 'ETLS', responseCode: 502, response: '502 5.5.1 Error: command not implemented', message: 'Error upgrading connection with STARTTLS' }, {}],
       [{ stage: 'connect', code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT', message: 'Connection timeout' }, {}],
       [{ stage: 'greeting', code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', message: 'Greeting never received' }, {}],
       [{ stage: 'data', code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT', message: 'Timeout' }, {}],

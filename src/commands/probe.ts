@@ -1,0 +1,98 @@
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { recogniseProvider } from '../config/providers.js';
+import { parsePort, parseSecure, smtpNames } from '../config/smtp-settings.js';
+import { diagnoseSmtpFailure } from '../diagnose/smtp-rules.js';
+import { UserError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { probeMatrix } from '../probe/matrix.js';
+import { recommend } from '../probe/recommend.js';
+import { renderProbe } from '../probe/render.js';
+import { checkProbeHost, parsePortList, portsToProbe, resolveAddresses } from '../probe/targets.js';
+import type { ProbeMode, ProbeReport } from '../probe/types.js';
+import { probeVerdict } from '../probe/verdict.js';
+import { parseTimeout, readPasswordFromStdin, type GlobalOptions } from './options.js';
+import { Session } from './session.js';
+
+export interface ProbeOptions extends GlobalOptions {
+  /** "465,587": replaces the default port list (the configured port is always added). */
+  ports?: string;
+  /** Also log in with the configured credentials on every combination that works over TLS. */
+  auth?: boolean;
+  passwordStdin?: boolean;
+}
+
+/** Short, because every attempt runs at once and silent ports are common: the probe takes about this long. */
+export const defaultProbeTimeoutMs = 3000;
+
+/**
+ * `mailcheck probe [host]`: every submission port in every mode at once, then the exact
+ * SMTP_PORT and SMTP_SECURE lines for the best combination that works.
+ * `options.timeout` is undefined unless the user gave --timeout (the global default is for walks).
+ */
+export async function runProbe(hostArgument: string | undefined, options: ProbeOptions, signal: AbortSignal): Promise<number> {
+  const timeoutMs = options.timeout === undefined ? defaultProbeTimeoutMs : parseTimeout(options.timeout);
+  const explicitPorts = options.ports === undefined ? undefined : parsePortList(options.ports);
+  const loaded = loadConfig({
+    env: process.env,
+    ...(options.envFile ? { envFiles: options.envFile } : {}),
+    ...(options.passwordStdin ? { passwordFromStdin: await readPasswordFromStdin() } : {}),
+  });
+  const settings = loaded.config.settings;
+  const configuredHost = settings.host?.value.trim().replace(/\.$/, '') || undefined;
+  if (hostArgument === undefined && configuredHost === undefined) {
+    throw new UserError('no host to probe: SMTP_HOST is not set', ExitCode.config, 'give one: mailcheck probe smtp.example.com (or set SMTP_HOST in .env)');
+  }
+  const host = checkProbeHost(hostArgument ?? configuredHost!);
+  const sameHost = configuredHost?.toLowerCase() === host.toLowerCase();
+  const configuredPort = sameHost ? parsePort(settings.port?.value ?? '') : undefined;
+  const configured = configuredPort === undefined ? undefined : { port: configuredPort, mode: (parseSecure(settings.secure?.value) ? 'implicit-tls' : 'starttls') as ProbeMode };
+  const login = options.auth ? credentials(loaded) : undefined;
+  const names = smtpNames(loaded.config);
+  const provider = recogniseProvider(host)?.id;
+
+  // Configuration lint is doctor's job: a probe needs nothing but a host, and its exit code
+  // says what the network showed.
+  const session = new Session('probe', { ...loaded, lint: [] }, options);
+  if (sameHost) session.printHeader();
+  const progress = await session.startProgress();
+  progress.update(`resolving ${host}…`);
+  const ports = portsToProbe(explicitPorts, configuredPort);
+  const report: ProbeReport = { host, addresses: [], ports, timeoutMs, ...(configured ? { configured } : {}), cells: [] };
+
+  const resolved = await resolveAddresses(host, timeoutMs);
+  if ('failure' in resolved) {
+    const diagnosis = diagnoseSmtpFailure(resolved.failure, { host, port: configuredPort ?? ports[0]!, secure: false, names, ...(provider ? { provider } : {}) });
+    return session.finish({ checks: [{ id: 'probe.dns', status: 'fail', title: `resolve ${host}`, detail: resolved.failure.message }], diagnoses: [diagnosis], probe: report }).result.exitCode;
+  }
+  report.addresses = resolved.addresses;
+  report.cells = await probeMatrix({
+    host,
+    addresses: resolved.addresses,
+    ports,
+    timeoutMs,
+    redactor: loaded.redactor,
+    signal,
+    ...(login ? { login } : {}),
+    onProgress: (finished, total) => progress.update(`probing ${host}: ${finished} of ${total} attempts finished…`),
+  });
+  if (signal.aborted) {
+    progress.stop();
+    return ExitCode.interrupted;
+  }
+  const recommendation = recommend({ cells: report.cells, names, ...(configured ? { configured } : {}) });
+  if (recommendation) report.recommendation = recommendation;
+  const { checks, diagnoses } = probeVerdict({ report, names, auth: login !== undefined, ...(provider ? { provider } : {}), ...(login ? { user: login.user } : {}) });
+  progress.stop();
+  if (session.human) session.output.out(renderProbe(report, session.mode.color));
+  return session.finish({ checks, diagnoses, probe: report }).result.exitCode;
+}
+
+function credentials(loaded: LoadedConfig): { user: string; password: string } {
+  const user = loaded.config.settings.user?.value;
+  const password = loaded.config.settings.password?.value;
+  if (!user || !password) {
+    const names = smtpNames(loaded.config);
+    throw new UserError(`--auth logs in with ${names.user} and ${names.password}, but ${!user ? names.user : names.password} is not set`, ExitCode.config, `set both in .env, or pipe the password in: printf %s "$PASSWORD" | mailcheck probe --auth --password-stdin`);
+  }
+  return { user, password };
+}

@@ -1,0 +1,83 @@
+/**
+ * The one way mailcheck changes a .env: show the exact change as a diff (secrets masked), get an
+ * explicit yes, then write atomically with a backup. Used by guided setup and by fix offers.
+ */
+import { readFile } from 'node:fs/promises';
+import { Chalk } from 'chalk';
+import { UserError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { Output } from '../render/output.js';
+import { applyEnvChanges, EnvEditError, renderEnvDiff, type EnvChange } from './env-edit.js';
+import { writeEnvFileAtomically, type EnvWriteResult } from './env-write.js';
+
+export interface ProposeOptions {
+  path: string;
+  changes: readonly EnvChange[];
+  output: Output;
+  color: boolean;
+  /** Resolves true to write. On a terminal a confirm prompt; elsewhere an explicit --write flag. */
+  confirm: () => Promise<boolean>;
+  /** Variables to mask in the diff beyond the secret-looking names. */
+  secretNames?: readonly string[];
+}
+
+export type ProposeOutcome = { kind: 'written'; result: EnvWriteResult } | { kind: 'declined' } | { kind: 'unchanged' };
+
+export async function proposeEnvChanges(o: ProposeOptions): Promise<ProposeOutcome> {
+  const before = await readEnvText(o.path);
+  let after: string;
+  try {
+    after = applyEnvChanges(before ?? '', o.changes);
+  } catch (error) {
+    if (error instanceof EnvEditError) throw new UserError(error.message, ExitCode.config, `edit ${o.path} by hand`);
+    throw error;
+  }
+  if (before === after) {
+    o.output.err(`${o.path} already has these values; nothing to change.\n`);
+    return { kind: 'unchanged' };
+  }
+  o.output.err(`\n${colourDiff(renderEnvDiff(before, after, { path: o.path, ...(o.secretNames ? { secretNames: o.secretNames } : {}) }), o.color)}\n`);
+  if (!(await o.confirm())) {
+    o.output.err(`Nothing written; ${o.path} is unchanged.\n`);
+    return { kind: 'declined' };
+  }
+  // The person may have edited the file while the question was open: never overwrite that.
+  if ((await readEnvText(o.path)) !== before) {
+    throw new UserError(`${o.path} changed while the question was open; nothing written`, ExitCode.config, 'run the command again to see the change against the current file');
+  }
+  let result: EnvWriteResult;
+  try {
+    result = await writeEnvFileAtomically(o.path, after);
+  } catch (error) {
+    throw new UserError(`cannot write ${o.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; it is unchanged`, ExitCode.config, 'check the permissions of the file and its directory');
+  }
+  const notes = [result.created ? 'new, readable by you only' : '', result.backup ? `the previous version is in ${result.backup}` : ''].filter(Boolean);
+  o.output.err(`Wrote ${o.path}${notes.length ? ` (${notes.join('; ')})` : ''}.\n`);
+  return { kind: 'written', result };
+}
+
+/** The file's text, or undefined when it does not exist yet. Non-UTF-8 files are left alone. */
+async function readEnvText(path: string): Promise<string | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new UserError(`cannot read ${path}: ${code ?? String(error)}`, ExitCode.config, 'check the path and its permissions');
+  }
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(bytes)) {
+    throw new UserError(`${path} is not UTF-8 text, so mailcheck will not rewrite it`, ExitCode.config, `make the change shown above by hand`);
+  }
+  return text;
+}
+
+function colourDiff(diff: string, color: boolean): string {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  return diff
+    .split('\n')
+    .map((line) => (line.startsWith('---') || line.startsWith('+++') ? c.bold(line) : line.startsWith('@@') ? c.cyan(line) : line.startsWith('-') ? c.red(line) : line.startsWith('+') ? c.green(line) : line))
+    .join('\n')
+    .trimEnd();
+}

@@ -1,0 +1,62 @@
+import { setMaxListeners } from 'node:events';
+import { isIP } from 'node:net';
+import type { Redactor } from '../report/redact.js';
+import { attemptSmtp } from './attempt.js';
+import { cellFromAttempt, reconcilePort } from './classify.js';
+import { probeModes, type ProbeAddress, type ProbeCell } from './types.js';
+
+export interface MatrixOptions {
+  /** The host name as given: certificates are checked against it, whatever address is dialled. */
+  host: string;
+  addresses: ProbeAddress[];
+  ports: number[];
+  /** Bound for each attempt; all attempts run at once, so this is also about the total. */
+  timeoutMs: number;
+  redactor: Redactor;
+  ca?: string;
+  signal?: AbortSignal;
+  /** `--auth`: also log in on every combination that works over verified TLS. */
+  login?: { user: string; password: string };
+  onProgress?: (finished: number, total: number) => void;
+}
+
+/**
+ * Every address x port x mode at once, each bounded by the timeout: a probe of a host with
+ * silent and filtered ports takes about one timeout, not the sum of them.
+ */
+export async function probeMatrix(o: MatrixOptions): Promise<ProbeCell[]> {
+  const servername = isIP(o.host) ? undefined : o.host;
+  const targets = o.addresses.flatMap((address) => o.ports.flatMap((port) => probeModes.map((mode) => ({ ...address, port, mode }))));
+  // One listener on the caller's signal, not one per attempt (dozens would trip Node's leak warning).
+  const stop = new AbortController();
+  setMaxListeners(targets.length + 1, stop.signal);
+  const onAbort = () => stop.abort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  if (o.signal?.aborted) stop.abort();
+  let finished = 0;
+  const cells = await Promise.all(
+    targets.map(async (target) => {
+      const attempt = await attemptSmtp({
+        host: target.address,
+        port: target.port,
+        mode: target.mode,
+        timeoutMs: o.timeoutMs,
+        redactor: o.redactor,
+        ...(servername ? { servername } : {}),
+        ...(o.ca ? { ca: o.ca } : {}),
+        signal: stop.signal,
+        ...(o.login ? { login: o.login } : {}),
+      });
+      o.onProgress?.(++finished, targets.length);
+      return cellFromAttempt(target, attempt, o.timeoutMs);
+    }),
+  );
+  o.signal?.removeEventListener('abort', onAbort);
+  // Reconcile per address and port: the modes on one port explain each other.
+  const byPort = new Map<string, ProbeCell[]>();
+  for (const cell of cells) {
+    const key = `${cell.address}|${cell.port}`;
+    byPort.set(key, [...(byPort.get(key) ?? []), cell]);
+  }
+  return [...byPort.values()].flatMap(reconcilePort);
+}

@@ -1,0 +1,223 @@
+/**
+ * The resend SDK, made fit for diagnosis. The SDK has no timeout, resolves HTTP errors instead of
+ * throwing (so callers easily mistake them for success), and turns every network failure into the
+ * same causeless `application_error`. This wrapper bounds each call, accepts a result only when it
+ * has the shape a success must have, recovers the network cause with a probe, honours
+ * retry-after on rate limits (bounded), and records every request and answer in the transcript,
+ * where redaction happens.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Resend, type CreateEmailOptions, type CreateEmailResponseSuccess, type ErrorResponse, type GetDomainResponseSuccess, type ListDomainsResponseSuccess } from 'resend';
+import type { ResendFailure, ResendOperation } from '../diagnose/resend-rules.js';
+import type { Redactor } from '../report/redact.js';
+import { safeLine } from '../report/safe-text.js';
+import type { TranscriptRecorder } from '../report/transcript.js';
+import type { ResendEndpoint } from './endpoint.js';
+import { probeEndpoint } from './probe.js';
+import { defaultRetryPolicy, nextWaitMs, readRateLimit, type RetryPolicy } from './rate-limit.js';
+
+export interface ResendClientOptions {
+  key: string;
+  endpoint: ResendEndpoint;
+  /** Bound for each request (and for each step of the network probe). */
+  timeoutMs: number;
+  recorder: TranscriptRecorder;
+  redactor: Redactor;
+  signal?: AbortSignal;
+  retry?: RetryPolicy;
+}
+
+export type ApiResult<T> =
+  | { ok: true; data: T; headers: Record<string, string>; retries: number }
+  | { ok: false; failure: ResendFailure; aborted: boolean };
+
+/** What every SDK call resolves with (its `Response<T>`, with the error made optional-shaped). */
+interface SdkResponse<T> {
+  data: T | null;
+  error: ErrorResponse | null;
+  headers: Record<string, string> | null;
+}
+
+interface Call<T> {
+  operation: ResendOperation;
+  method: 'GET' | 'POST';
+  path: string;
+  /** Shown after the request line, e.g. the from and to of a send. */
+  note?: string;
+  run: (requestOptions: { signal: AbortSignal }) => Promise<SdkResponse<T>>;
+  /** A success must have this shape; anything else is reported as a bad response, never as success. */
+  isValid: (data: T) => boolean;
+  describe: (data: T) => string;
+}
+
+export class ResendClient {
+  private readonly sdk: Resend;
+
+  constructor(private readonly o: ResendClientOptions) {
+    this.sdk = createSdk(o.key, o.endpoint.baseUrl);
+  }
+
+  listDomains(): Promise<ApiResult<ListDomainsResponseSuccess>> {
+    // One page of 100 (the API's maximum) covers nearly every account; more is reported as such.
+    return this.call({
+      operation: 'list-domains',
+      method: 'GET',
+      path: '/domains?limit=100',
+      run: (ro) => this.sdk.domains.list({ limit: 100 }, ro),
+      isValid: (d) => Array.isArray(d?.data) && d.data.every((x) => typeof x?.name === 'string' && typeof x?.status === 'string'),
+      describe: (d) => `${d.data.length} domain${d.data.length === 1 ? '' : 's'}: ${d.data.map((x) => `${x.name} (${x.status})`).join(', ') || 'none'}`,
+    });
+  }
+
+  getDomain(id: string): Promise<ApiResult<GetDomainResponseSuccess>> {
+    // The id comes from the API, which we do not trust to keep it path-safe.
+    const path = `/domains/${encodeURIComponent(id)}`;
+    return this.call({
+      operation: 'get-domain',
+      method: 'GET',
+      path,
+      run: (ro) => this.sdk.domains.get(encodeURIComponent(id), ro),
+      isValid: (d) => typeof d?.name === 'string' && (d.records === undefined || Array.isArray(d.records)),
+      describe: (d) => `${d.name} ${d.status}, ${d.records?.length ?? 0} DNS records`,
+    });
+  }
+
+  sendEmail(payload: CreateEmailOptions & { from: string; to: string }): Promise<ApiResult<CreateEmailResponseSuccess>> {
+    // One key for every attempt: a send retried after a rate limit never goes out twice.
+    const idempotencyKey = `mailcheck-${randomUUID()}`;
+    return this.call({
+      operation: 'send',
+      method: 'POST',
+      path: '/emails',
+      note: `from=${payload.from} to=${payload.to}`,
+      run: (ro) => this.sdk.emails.send(payload, { ...ro, idempotencyKey }),
+      isValid: (d) => typeof d?.id === 'string' && d.id !== '',
+      describe: (d) => `accepted, id ${d.id}`,
+    });
+  }
+
+  private async call<T>(c: Call<T>): Promise<ApiResult<T>> {
+    const policy = this.o.retry ?? defaultRetryPolicy;
+    for (let retries = 0; ; retries++) {
+      if (this.o.signal?.aborted) return this.aborted(c);
+      this.record('client', `${c.method} ${c.path}${c.note ? `  ${c.note}` : ''}`);
+      const timeout = AbortSignal.timeout(this.o.timeoutMs);
+      const signal = this.o.signal ? AbortSignal.any([timeout, this.o.signal]) : timeout;
+      let response: SdkResponse<T>;
+      try {
+        response = await c.run({ signal });
+      } catch (error) {
+        // The SDK resolves its failures; a throw is unexpected, and still no success.
+        response = { data: null, error: { name: 'application_error', statusCode: null, message: String((error as Error)?.message ?? error) }, headers: null };
+      }
+      if (this.o.signal?.aborted) return this.aborted(c);
+
+      if (response.error === null && response.data !== null && response.data !== undefined) {
+        if (c.isValid(response.data)) {
+          this.record('server', `ok: ${c.describe(response.data)}`);
+          return { ok: true, data: response.data, headers: response.headers ?? {}, retries };
+        }
+        this.record('server', 'an answer without the fields a success has');
+        return this.failed(this.badResponse(c, 'the API answered, but without the fields a successful answer has'));
+      }
+      if (response.error === null) return this.failed(this.badResponse(c, 'the API answered with an empty body'));
+
+      const failure = await this.failureFrom(c, response, timeout.aborted);
+      if (!isRateLimit(failure)) return this.failed(failure);
+
+      // Rate limited: wait as asked, a bounded number of times, and say so.
+      const info = readRateLimit(response.headers);
+      failure.retries = retries;
+      if (info.retryAfterSeconds !== undefined) failure.retryAfterSeconds = info.retryAfterSeconds;
+      const rateLimit: NonNullable<ResendFailure['rateLimit']> = {};
+      if (info.limit !== undefined) rateLimit.limit = info.limit;
+      if (info.remaining !== undefined) rateLimit.remaining = info.remaining;
+      if (info.resetSeconds !== undefined) rateLimit.resetSeconds = info.resetSeconds;
+      failure.rateLimit = rateLimit;
+      const waitMs = nextWaitMs(info, retries, policy);
+      const asked = info.retryAfterSeconds !== undefined ? `retry-after ${info.retryAfterSeconds} s` : 'no retry-after given';
+      if (waitMs === undefined) {
+        this.info(retries >= policy.maxRetries ? `rate limited again (${asked}); giving up after ${retries} retries` : `rate limited (${asked}); mailcheck waits at most ${policy.maxWaitMs / 1000} s, so it does not retry`);
+        return this.failed(failure);
+      }
+      this.info(`rate limited (${asked}): waiting ${waitMs} ms, then retry ${retries + 1} of ${policy.maxRetries}`);
+      try {
+        await sleep(waitMs, undefined, this.o.signal ? { signal: this.o.signal } : undefined);
+      } catch {
+        return this.aborted(c);
+      }
+    }
+  }
+
+  /** The SDK's error as facts; with no HTTP answer, the probe supplies the real cause. */
+  private async failureFrom<T>(c: Call<T>, response: SdkResponse<T>, timedOut: boolean): Promise<ResendFailure> {
+    const error = response.error as Partial<ErrorResponse> & Record<string, unknown>;
+    const message = typeof error.message === 'string' ? error.message : JSON.stringify(error);
+    const failure: ResendFailure = { operation: c.operation, path: c.path, message: this.safe(message) };
+    if (typeof error.name === 'string') failure.name = this.safe(error.name);
+    if (typeof error.statusCode === 'number') failure.statusCode = error.statusCode;
+    // The SDK leaves headers null exactly when no HTTP answer arrived (or a success was unreadable).
+    const answered = response.headers !== null;
+    if (answered) {
+      this.record('server', `${failure.statusCode ?? '(no status)'} ${failure.name ?? ''}: ${message}`);
+      return failure;
+    }
+    this.info(timedOut ? `no answer within ${this.o.timeoutMs} ms` : `no usable HTTP answer (the SDK says: ${message}); probing ${this.o.endpoint.host}:${this.o.endpoint.port} to find out why`);
+    let cause = await probeEndpoint(this.o.endpoint, { timeoutMs: this.o.timeoutMs, onStep: (text) => this.info(text) });
+    if (timedOut && cause.code === 'EBADRESPONSE') {
+      cause = { stage: 'http', code: 'ETIMEDOUT', message: `connected, but no complete answer within ${this.o.timeoutMs} ms` };
+    }
+    failure.network = { ...cause, message: this.safe(cause.message) };
+    if (timedOut || cause.code === 'ETIMEDOUT') failure.timeoutMs = this.o.timeoutMs;
+    this.info(`${cause.stage === 'http' ? 'HTTP' : cause.stage.toUpperCase()} failed: ${cause.code} ${cause.message}`);
+    return failure;
+  }
+
+  private badResponse<T>(c: Call<T>, message: string): ResendFailure {
+    return { operation: c.operation, path: c.path, message, network: { stage: 'http', code: 'EBADRESPONSE', message } };
+  }
+
+  private failed<T>(failure: ResendFailure): ApiResult<T> {
+    return { ok: false, failure, aborted: false };
+  }
+
+  private aborted<T>(c: Call<T>): ApiResult<T> {
+    return { ok: false, failure: { operation: c.operation, path: c.path, message: 'interrupted' }, aborted: true };
+  }
+
+  private safe(text: string): string {
+    return safeLine(this.o.redactor.scrub(text));
+  }
+
+  private record(dir: 'client' | 'server', text: string): void {
+    this.o.recorder.record(dir, text, this.o.endpoint.secure);
+  }
+
+  private info(text: string): void {
+    this.o.recorder.record('info', text, false);
+  }
+}
+
+/** A 429 that waiting fixes; the quota errors share the status but not the remedy. */
+function isRateLimit(f: ResendFailure): boolean {
+  if (f.name === 'daily_quota_exceeded' || f.name === 'monthly_quota_exceeded') return false;
+  return f.name === 'rate_limit_exceeded' || f.statusCode === 429;
+}
+
+/**
+ * The SDK prints failed responses to stderr when RESEND_DEBUG=true, past our redaction; every
+ * request is in our transcript anyway, so it is kept off while the client is built (it reads
+ * the variable only then).
+ */
+function createSdk(key: string, baseUrl: string): Resend {
+  // An empty key would make the SDK fall back to process.env.RESEND_API_KEY: a different key than the one checked.
+  if (key === '') throw new Error('ResendClient needs a non-empty key (lint stops empty ones before this)');
+  const debug = process.env.RESEND_DEBUG;
+  delete process.env.RESEND_DEBUG;
+  try {
+    return new Resend(key, { baseUrl });
+  } finally {
+    if (debug !== undefined) process.env.RESEND_DEBUG = debug;
+  }
+}
