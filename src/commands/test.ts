@@ -49,7 +49,10 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
       const progress = await session.startProgress();
       session.human?.transcriptTitle(`Resend API at ${endpoint.baseUrl}`);
       const outcome = await runResendChecks({ settings: resend, endpoint, recipient, timeoutMs, recorder: session.recorder, redactor: loaded.redactor, signal, onStep: (text) => progress.update(text) });
-      if (outcome.aborted || signal.aborted) return ExitCode.interrupted;
+      if (outcome.aborted || signal.aborted) {
+        progress.stop();
+        return ExitCode.interrupted;
+      }
       return session.finish(outcome).result.exitCode;
     }
     if (!settings) return session.finish({ checks: [], diagnoses: [] }).result.exitCode;

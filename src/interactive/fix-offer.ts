@@ -136,7 +136,8 @@ export async function offerFix(o: FixOfferOptions): Promise<'rerun' | 'done'> {
     confirm: () => o.prompter.confirm({ message: `Apply this change to ${path}?`, default: false }),
   });
   if (outcome.kind !== 'written') return 'done';
-  return (await o.prompter.confirm({ message: 'Run the check again with the new value?', default: true })) ? 'rerun' : 'done';
+  const values = changes.length > 1 ? 'values' : 'value';
+  return (await o.prompter.confirm({ message: `Run the check again with the new ${values}?`, default: true })) ? 'rerun' : 'done';
 }
 
 /**

@@ -51,7 +51,9 @@ export async function proposeEnvChanges(o: ProposeOptions): Promise<ProposeOutco
   } catch (error) {
     throw new UserError(`cannot write ${o.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; it is unchanged`, ExitCode.config, 'check the permissions of the file and its directory');
   }
-  const notes = [result.created ? 'new, readable by you only' : '', result.backup ? `the previous version is in ${result.backup}` : ''].filter(Boolean);
+  // The backup sits beside the file: name it the way the person named the file.
+  const backup = result.backup && (result.backup.startsWith(result.path) ? `${o.path}${result.backup.slice(result.path.length)}` : result.backup);
+  const notes = [result.created ? 'new, readable by you only' : '', backup ? `the previous version is in ${backup}` : ''].filter(Boolean);
   o.output.err(`Wrote ${o.path}${notes.length ? ` (${notes.join('; ')})` : ''}.\n`);
   return { kind: 'written', result };
 }
@@ -68,7 +70,7 @@ async function readEnvText(path: string): Promise<string | undefined> {
   }
   const text = bytes.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(bytes)) {
-    throw new UserError(`${path} is not UTF-8 text, so mailcheck will not rewrite it`, ExitCode.config, `make the change shown above by hand`);
+    throw new UserError(`${path} is not UTF-8 text, so mailcheck will not rewrite it`, ExitCode.config, 'make the change by hand');
   }
   return text;
 }

@@ -46,7 +46,7 @@ const titles = {
   send: 'test email accepted',
 } as const;
 
-export function resendDiagnosisContext(o: Pick<ResendCheckOptions, 'settings' | 'endpoint' | 'recipient'>): ResendDiagnosisContext {
+function resendDiagnosisContext(o: Pick<ResendCheckOptions, 'settings' | 'endpoint' | 'recipient'>): ResendDiagnosisContext {
   const s = o.settings;
   const ctx: ResendDiagnosisContext = {
     baseUrl: o.endpoint.baseUrl,

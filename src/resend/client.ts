@@ -115,8 +115,10 @@ export class ResendClient {
 
       if (response.error === null && response.data !== null && response.data !== undefined) {
         if (c.isValid(response.data)) {
-          this.record('server', `ok: ${c.describe(response.data)}`);
-          return { ok: true, data: response.data, headers: response.headers ?? {}, retries };
+          // Domain names, ids and record values end up in checks and diagnoses: make them safe once, here.
+          const data = this.sanitize(response.data) as T;
+          this.record('server', `ok: ${c.describe(data)}`);
+          return { ok: true, data, headers: response.headers ?? {}, retries };
         }
         this.record('server', 'an answer without the fields a success has');
         return this.failed(this.badResponse(c, 'the API answered, but without the fields a successful answer has'));
@@ -188,6 +190,14 @@ export class ResendClient {
 
   private safe(text: string): string {
     return safeLine(this.o.redactor.scrub(text));
+  }
+
+  /** Every string in an API answer, redacted and made terminal-safe; the shape is kept. */
+  private sanitize(value: unknown): unknown {
+    if (typeof value === 'string') return this.safe(value);
+    if (Array.isArray(value)) return value.map((item) => this.sanitize(item));
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.sanitize(v)]));
+    return value;
   }
 
   private record(dir: 'client' | 'server', text: string): void {

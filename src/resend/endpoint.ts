@@ -12,7 +12,7 @@ export interface ResendEndpoint {
   fromEnv: boolean;
 }
 
-export const defaultBaseUrl = 'https://api.resend.com';
+const defaultBaseUrl = 'https://api.resend.com';
 
 export function resolveEndpoint(env: NodeJS.ProcessEnv): ResendEndpoint {
   const raw = env.RESEND_BASE_URL?.trim();

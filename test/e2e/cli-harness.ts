@@ -6,16 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ExitCode } from '../../src/exit-codes.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
+import { binPath, collect, type CliOptions, type CliRun } from '../fixtures/cli.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../fixtures/smtp-server.js';
 
+export { runCli, stackTrace, type CliRun } from '../fixtures/cli.js';
+
 /**
- * Runs the built binary the way a user does: `node bin/mailcheck.js` in a directory of its own
- * with a .env file, a clean environment (nothing from the test runner, no CI), and no terminal.
- * Shared by the end-to-end and the leak tests, which run the same scenarios.
+ * The scenarios the end-to-end and leak tests share, each prepared the way a user meets it: the
+ * built binary (test/fixtures/cli.ts) in a directory of its own with a .env file, a clean
+ * environment (nothing from the test runner, no CI), no terminal, and a real server on loopback.
  */
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/mailcheck.js');
 
 /** `npm test` builds first; a direct `vitest run` of these files builds only when dist is missing. */
 export async function ensureBuilt(): Promise<void> {
@@ -25,45 +27,15 @@ export async function ensureBuilt(): Promise<void> {
   if (!existsSync(join(root, 'dist/cli.js'))) throw new Error('the build did not produce dist/cli.js: run `npx tsc -p tsconfig.json`');
 }
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface CliOptions {
-  cwd: string;
-  /** Added to a minimal environment (PATH, HOME, LANG): nothing leaks in from the test runner. */
-  env?: Record<string, string>;
-  stdin?: string;
-  /**
-   * Execute bin/mailcheck.js itself, through its `#!` line, as `npx mailcheck` does, instead of
-   * `node bin/mailcheck.js`. Matters where Node reads an argument itself (see the --env-file test).
-   */
-  viaShebang?: boolean;
-}
-
-export function runCli(args: string[], o: CliOptions): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const [command, argv] = o.viaShebang ? [bin, args] : [process.execPath, [bin, ...args]];
-    const child = spawn(command, argv, {
-      cwd: o.cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: o.cwd, LANG: 'C.UTF-8', ...o.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    // A hang is a failure too: bound it well above any scenario's own timeouts.
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      done({ code, stdout, stderr });
-    });
-    child.stdin.end(o.stdin ?? '');
-  });
+/**
+ * Executes bin/mailcheck.js itself, through its `#!` line, as `npx mailcheck` does, instead of
+ * `node bin/mailcheck.js`. It matters where Node reads an argument itself: Node 20 takes a script
+ * argument `--env-file` as its own option (nodejs/node#54232).
+ */
+export function runViaShebang(args: string[], o: Pick<CliOptions, 'cwd' | 'env'>): Promise<CliRun> {
+  const started = performance.now();
+  const child = spawn(binPath, args, { cwd: o.cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return collect(child, started);
 }
 
 const dirs: string[] = [];

@@ -19,7 +19,7 @@ import { ensureBuilt } from './cli-harness.js';
 const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/mailcheck.js');
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-const keys = { enter: '\r', down: '\u001b[B', ctrlC: '\u0003' } as const;
+const keys = { enter: '\r', up: '\u001b[A', down: '\u001b[B', ctrlC: '\u0003' } as const;
 
 /** One run of the binary on a pseudo-terminal: what it showed, and a way to answer. */
 class Terminal {
@@ -122,7 +122,6 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     term.press('y', keys.enter);
     await term.waitFor(/Wrote \.env \(new, readable by you only\)/);
     expect(await term.finish()).toBe(ExitCode.ok);
-    if (process.env.SHOW_SCREEN) console.log(term.screen);
 
     expect(await readFile(join(cwd, '.env'), 'utf8')).toBe(
       `SMTP_HOST=127.0.0.1\nSMTP_PORT=${server.port}\nSMTP_SECURE=1\nSMTP_USER=resend\nSMTP_PASSWORD=${key}\nSMTP_SENDER=app@example.com\n`,
@@ -143,17 +142,44 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     await term.waitFor(/mailcheck can make this change: set SMTP_SECURE=0 \(\.env line 4\)/);
     await term.waitFor(/-SMTP_SECURE=1\s+\+SMTP_SECURE=0[\s\S]*Apply this change to \.env\?/);
     term.press('y', keys.enter);
-    await term.waitFor(/Wrote \.env \(the previous version is in .*\.env\.bak\)/);
+    await term.waitFor(/Wrote \.env \(the previous version is in \.env\.bak\)/);
     await term.waitFor(/Run the check again with the new value\?/);
     term.press(keys.enter);
     await term.waitFor(/the server accepted the test message \(exit 0\)/);
     expect(await term.finish()).toBe(ExitCode.ok);
-    if (process.env.SHOW_SCREEN) console.log(term.screen);
 
     expect(await readFile(join(cwd, '.env'), 'utf8')).toBe(original.replace('SMTP_SECURE=1', 'SMTP_SECURE=0'));
     expect(await readFile(join(cwd, '.env.bak'), 'utf8')).toBe(original);
     expect((await stat(join(cwd, '.env'))).mode & 0o777).toBe(0o640);
     expect((await readdir(cwd)).sort()).toEqual(['.env', '.env.bak']);
+  });
+
+  it('`mailcheck test` with nothing configured starts the guided setup and ends with a working .env', async () => {
+    const server = await startTestServer({ user: 'user', password: 'secret' });
+    servers.push(server);
+    const cwd = await workDir();
+    const term = new Terminal(['test', '--to', 'you@example.com'], cwd, await trust(cwd));
+    await term.waitFor(/email is disabled[\s\S]*No email provider is configured yet[\s\S]*Which provider sends your email\?/);
+    term.press(keys.up, keys.enter); // the list wraps: up from the first is the last, "Another SMTP server"
+    await term.waitFor(/SMTP server host name/);
+    term.press('127.0.0.1', keys.enter);
+    await term.waitFor(/Port \(587 for STARTTLS, 465 for implicit TLS\)/);
+    term.press(String(server.port), keys.enter);
+    await term.waitFor(/TLS mode \(SMTP_SECURE\)/);
+    term.press(keys.enter);
+    await term.waitFor(/SMTP username/);
+    term.press('user', keys.enter);
+    await term.waitFor(/SMTP password/);
+    term.press('secret', keys.enter);
+    await term.waitFor(/Sender address \(From\)/);
+    term.press('App <app@example.com>', keys.enter);
+    await term.waitFor(/Write these values to \.env\?/);
+    term.press('y', keys.enter);
+    expect(await term.finish()).toBe(ExitCode.ok);
+    expect(await readFile(join(cwd, '.env'), 'utf8')).toBe(
+      `SMTP_HOST=127.0.0.1\nSMTP_PORT=${server.port}\nSMTP_SECURE=0\nSMTP_USER=user\nSMTP_PASSWORD=secret\nSMTP_SENDER=App <app@example.com>\n`,
+    );
+    expect(server.log.messages).toHaveLength(1);
   });
 
   it('Ctrl-C at the first question exits 130 and creates nothing', async () => {

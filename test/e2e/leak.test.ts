@@ -84,13 +84,13 @@ describe.each([
     { name: 'invalid SMTP_PORT', argv: ['test', '--to', 'you@example.com'], env: { SMTP_PORT: 'abc' } },
     { name: 'SMTP_SECURE=1 on port 587', argv: ['test', '--to', 'you@example.com'], env: { SMTP_PORT: '587', SMTP_SECURE: '1' } },
     { name: 'half-set SMTP block', argv: ['test', '--to', 'you@example.com'], env: { SMTP_HOST: '' } },
-    { name: 'missing --env-file', argv: ['--env-file', 'missing.env', 'test', '--to', 'you@example.com'], viaShebang: true },
-  ])('$name: no form of the password', async ({ argv, env, viaShebang }) => {
+    { name: 'missing --env-file', argv: ['--env-file', 'missing.env', 'test', '--to', 'you@example.com'] },
+  ])('$name: no form of the password', async ({ argv, env }) => {
     const cwd = workDir({
       SMTP_HOST: '127.0.0.1', SMTP_PORT: '2525', SMTP_USER: user, SMTP_PASSWORD: `'${password}'`, SMTP_SENDER: 'app@example.com', SMTP_SECURE: '0',
       ...env,
     });
-    const run = await runCli([...argv, ...args], { cwd, ...(viaShebang ? { viaShebang } : {}) });
+    const run = await runCli([...argv, ...args], { cwd, endNodeOptions: true });
     expect(run.code).not.toBe(ExitCode.ok);
     expect(leaks(run)).toEqual([]);
   });

@@ -186,10 +186,14 @@ describe('--auth', () => {
 
   it('a wrong password: rejected, diagnosed as an authentication failure, and the password appears nowhere', async () => {
     const password = 'wrong-Pa55word-xyz';
-    const cells = await probe([implicit.port], { login: { user: defaultUser, password } });
+    const ports = [implicit.port, plainOnly.port];
+    const cells = await probe(ports, { login: { user: defaultUser, password } });
     const login = cellOf(cells, implicit.port, 'implicit-tls').login;
     expect(login?.status).toBe('failed');
-    const { checks, diagnoses } = probeVerdict({ report: report(cells, [implicit.port]), names, auth: true, user: defaultUser });
+    const r = report(cells, ports);
+    // A rejected login over TLS still beats plain text, where the password is never even tried.
+    expect(r.recommendation).toMatchObject({ port: implicit.port, mode: 'implicit-tls' });
+    const { checks, diagnoses } = probeVerdict({ report: r, names, auth: true, user: defaultUser });
     expect(checks.find((c) => c.id === 'probe.auth')).toMatchObject({ status: 'fail' });
     expect(diagnoses.map((d) => d.class)).toEqual(['auth']);
     const everything = JSON.stringify({ cells, checks, diagnoses });

@@ -146,6 +146,13 @@ describe('Resend checks against the fake API', () => {
     expect(r.outcome.diagnoses[0]!.causes[0]).toContain('example.com');
   });
 
+  it('domain names from the API are untrusted: escape sequences never reach checks or diagnoses', async () => {
+    const r = await run({ sender: 'noreply@elsewhere.org', fake: { domains: [{ name: 'evil\u001b]0;pwned\u0007\u001b[2J.com', status: 'verified' }] } });
+    expect(r.ids).toEqual(['resend.domain.not-added']);
+    expect(r.outcome.diagnoses[0]!.causes[0]).toContain('evil\\x1B]0;pwned\\x07');
+    expect(r.text).not.toMatch(/\\u001b|\\u0007/);
+  });
+
   it('the sandbox: resend.dev may only send to the owner', async () => {
     const r = await run({ sender: 'onboarding@resend.dev', recipient: 'stranger@example.org' });
     expect(r.status).toEqual({ 'resend.key': 'pass', 'resend.domain': 'warn', 'resend.send': 'fail' });
