@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --` stops Node's own option parsing: Node 20 would otherwise act on our --env-file itself.
 // Thin shim: the CLI itself is compiled TypeScript in dist/ (built by `npm ci` via `prepare`).
 // `--version` is answered without loading the CLI at all: it is run often (scripts, bug reports)
 // and should cost no more than starting Node.

@@ -184,7 +184,6 @@ const tlsRequiredRe = /STARTTLS|\bTLS\b|encrypt/i;
 const authRequiredRe = /auth(entication)? required|not authenticated|must (first )?authenticate|authenticate first|client was not authenticated/i;
 const gmailRe = /5\.7\.9|application-specific password|5\.7\.14|username and password not accepted|log in via your web browser/i;
 const o365DisabledRe = /SmtpClientAuthentication is disabled|security defaults|basic authentication is disabled/i;
-const sesCredsRe = /credentials invalid/i;
 
 /** SES sandbox: the reply lists the recipient as an unverified identity, but not the sender. */
 function sesSandboxRecipient(f: SmtpFailure, ctx: DiagnosisContext): boolean {
@@ -539,7 +538,8 @@ export const smtpRules: readonly SmtpRule[] = [
   rule(
     'auth.ses-credentials',
     'auth',
-    (f, ctx) => isAuthRejection(f) && (ctx.provider === 'ses' || sesCredsRe.test(serverText(f))),
+    // Only by host: "credentials invalid" is also smtp-server's and others' generic wording.
+    (f, ctx) => isAuthRejection(f) && ctx.provider === 'ses',
     (_f, ctx) => {
       const n = ctx.names;
       const region = /^email-smtp\.([a-z0-9-]+)\.amazonaws\.com$/i.exec(ctx.host)?.[1];
@@ -805,6 +805,9 @@ export const smtpRules: readonly SmtpRule[] = [
     'tls',
     (f) =>
       f.timeoutType === 'UPGRADE_TIMEOUT' ||
+      // Implicit TLS: the TCP connection was made (the walk only enters 'tls' after it), so a
+      // connect timeout here is a handshake that never finished, not a blocked port.
+      (f.stage === 'tls' && f.timeoutType === 'CONNECT_TIMEOUT') ||
       hasCode(f, 'ETLS', 'EPROTO') ||
       codesOf(f).some((c) => c.startsWith('ERR_SSL_') || c.startsWith('ERR_TLS_')) ||
       isWrongVersion(f),
@@ -812,8 +815,8 @@ export const smtpRules: readonly SmtpRule[] = [
       const n = ctx.names;
       const text = allText(f);
       const cause =
-        f.timeoutType === 'UPGRADE_TIMEOUT'
-          ? 'the TLS handshake never finished: something in between may block it'
+        f.timeoutType === 'UPGRADE_TIMEOUT' || f.timeoutType === 'CONNECT_TIMEOUT'
+          ? 'the TLS handshake never finished: the server accepted the connection but stayed silent, or something in between blocks TLS'
           : isWrongVersion(f)
             ? 'the server accepted STARTTLS but then did not speak TLS'
             : /no protocols available|unsupported protocol|version too low|protocol version/i.test(text)

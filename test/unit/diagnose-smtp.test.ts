@@ -969,6 +969,14 @@ describe('protocol, handshake and the catch-all', () => {
       explains: /only speaks plain SMTP/,
     },
     {
+      name: 'implicit TLS: connected, but the handshake never finishes',
+      failure: { stage: 'tls', code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT', message: 'Connection timeout' },
+      ctx: { port: 465, secure: true },
+      id: 'tls.handshake',
+      cls: 'tls',
+      explains: /handshake never finished/,
+    },
+    {
       name: 'STARTTLS handshake never finishes',
       failure: { stage: 'starttls', code: 'ETIMEDOUT', timeoutType: 'UPGRADE_TIMEOUT', message: 'Timeout' },
       id: 'tls.handshake',
@@ -1053,7 +1061,7 @@ describe('the rule table', () => {
       [atMail('530 5.7.0 Authentication required'), {}],
       [auth('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'), {}],
       [auth('535-5.7.8 Username and Password not accepted.'), { provider: 'gmail' }],
-      [auth('535 Authentication Credentials Invalid'), {}],
+      [auth('535 Authentication Credentials Invalid'), { provider: 'ses' }],
       [auth('535 Invalid username'), { provider: 'resend' }],
       [auth('535 Invalid username'), { provider: 'resend', user: 'resend' }],
       [auth('535 Authentication failed'), { provider: 'sendgrid' }],
