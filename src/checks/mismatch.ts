@@ -65,7 +65,7 @@ export interface MismatchWatchOptions {
   port: number;
   secure: boolean;
   names: Names;
-  /** The walk's per-step bound; the side attempt gets at most 3 s of it. */
+  /** The walk's per-step bound: side attempts end by the time the walk's own timeout would. */
   timeoutMs: number;
   ca?: string;
   recorder: TranscriptRecorder;
@@ -78,6 +78,7 @@ export interface MismatchWatchOptions {
 
 export const defaultGreetingWaitMs = 1500;
 const maxSideAttemptMs = 3000;
+const minSideAttemptMs = 1000;
 
 /**
  * Runs beside the walk. Feed it the walk's stages (`onStage`), give the walk its `signal`, and
@@ -97,7 +98,9 @@ export class ModeMismatchWatch {
   private readonly endWalk = new AbortController();
   private readonly endSide = new AbortController();
   private readonly greetingWaitMs: number;
-  private readonly sideTimeoutMs: number;
+  /** Started after the wait, it ends about when the walk's greeting timeout fires: never later than that. */
+  private readonly implicitAttemptMs: number;
+  private readonly plainAttemptMs: number;
   private timer: NodeJS.Timeout | undefined;
   private greetingStarted: number | undefined;
   private side: Promise<ProvenMismatch | undefined> | undefined;
@@ -106,7 +109,8 @@ export class ModeMismatchWatch {
   constructor(private readonly o: MismatchWatchOptions) {
     this.signal = o.signal ? AbortSignal.any([o.signal, this.endWalk.signal]) : this.endWalk.signal;
     this.greetingWaitMs = o.greetingWaitMs ?? defaultGreetingWaitMs;
-    this.sideTimeoutMs = Math.min(o.timeoutMs, maxSideAttemptMs);
+    this.implicitAttemptMs = Math.max(minSideAttemptMs, Math.min(maxSideAttemptMs, o.timeoutMs - this.greetingWaitMs));
+    this.plainAttemptMs = Math.min(maxSideAttemptMs, o.timeoutMs);
   }
 
   readonly onStage = (stage: SmtpStage, status: 'start' | 'ok'): void => {
@@ -193,7 +197,7 @@ export class ModeMismatchWatch {
       host: this.o.host,
       port: this.o.port,
       mode,
-      timeoutMs: this.sideTimeoutMs,
+      timeoutMs: mode === 'implicit-tls' ? this.implicitAttemptMs : this.plainAttemptMs,
       redactor: this.o.redactor,
       signal: AbortSignal.any([this.endSide.signal, ...(this.o.signal ? [this.o.signal] : [])]),
       ...(this.o.ca ? { ca: this.o.ca } : {}),

@@ -63,6 +63,9 @@ const allowedReplies: Partial<Record<SmtpStage, RegExp>> = {
   starttls: /^(220|[45]\d\d)[ -]/,
 };
 
+/** AUTH LOGIN asks twice (username, password); a server that keeps asking would loop until the timeout. */
+const maxAuthChallenges = 2;
+
 // SMTP lines are at most 512 bytes and an EHLO reply a few KB; anything near this is hostile.
 const maxResponseBytes = 64 * 1024;
 
@@ -101,6 +104,8 @@ class SmtpWalk {
   private lastRejection: { stage: SmtpStage; response: string } | undefined;
   private testMessage: Promise<TestMessage> | undefined;
   private collectingEhlo = false;
+  /** 334 challenges in a row during AUTH (see maxAuthChallenges). */
+  private authChallenges = 0;
 
   constructor(private readonly o: WalkOptions) {
     this.stage = isIP(o.host) ? 'connect' : 'dns';
@@ -282,14 +287,18 @@ class SmtpWalk {
   }
 
   private checkReplyOrder(answered: SmtpStage, reply: string): void {
-    if (allowedReplies[answered]?.test(reply) !== false) return;
+    this.authChallenges = answered === 'auth' && /^334[ -]/.test(reply) ? this.authChallenges + 1 : 0;
+    const looping = this.authChallenges > maxAuthChallenges;
+    if (!looping && allowedReplies[answered]?.test(reply) !== false) return;
     const code = /^\d{3}/.exec(reply)?.[0];
     this.fail({
       stage: answered,
       code: 'EPROTOCOL',
       ...(code ? { responseCode: Number(code) } : {}),
       response: reply,
-      message: `out-of-order reply: ${answered.toUpperCase()} was answered with ${code ?? 'something that is not a reply code'}`,
+      message: looping
+        ? `out-of-order reply: AUTH was answered with more than ${maxAuthChallenges} challenges (334)`
+        : `out-of-order reply: ${answered.toUpperCase()} was answered with ${code ?? 'something that is not a reply code'}`,
     });
   }
 

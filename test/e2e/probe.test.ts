@@ -89,6 +89,12 @@ describe('mailcheck probe', () => {
     expect(run.stdout).not.toMatch(/^SMTP_PORT=/m);
   });
 
+  it('without --timeout each attempt gets the probe\'s own 3 s, not the walk\'s 5 s', async () => {
+    const run = await probe(['127.0.0.1', '--ports', String(refused), '--json']);
+    expect(run.code).toBe(ExitCode.network);
+    expect((JSON.parse(run.stdout) as Report).probe?.timeoutMs).toBe(3000);
+  });
+
   it('--auth with a wrong password from stdin: exit 6, and the password appears nowhere in any form', async () => {
     const wrong = `${password}-nope`;
     const run = await probe(['127.0.0.1', '--ports', String(implicit.port), '--auth', '--password-stdin', '--timeout', '1s'], { env: { SMTP_USER: defaultUser }, stdin: wrong });

@@ -39,6 +39,7 @@ const cases: HostileCase[] = [
   { name: 'dripAfterGreeting', timeoutMs: 2500, stage: 'ehlo', class: 'network' },
   { name: 'closeMidReply', timeoutMs: 1000, stage: 'greeting', class: 'network', id: /^network\.closed$/ },
   { name: 'closeMidAuth', timeoutMs: 1000, stage: 'auth', class: 'network', id: /^network\.closed$/, tls: true },
+  { name: 'authLoop', timeoutMs: 1000, stage: 'auth', class: 'protocol', id: /^protocol\./, tls: true },
   { name: 'closeMidData', timeoutMs: 1000, stage: 'data', class: 'network', id: /^network\.closed$/, tls: true },
   { name: 'starttlsGarbage', timeoutMs: 1000, stage: 'starttls', class: 'tls', id: /^tls\.handshake$/ },
   { name: 'greetTwice', timeoutMs: 1000, stage: 'ehlo', class: 'protocol', id: /^protocol\./ },
