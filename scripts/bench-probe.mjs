@@ -24,7 +24,7 @@ import { SMTPServer } from 'smtp-server';
 import { closedPort, startNeverAcceptingListener, startSilentListener } from '../test/fixtures/unreachable.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'mailcheck.js');
+const bin = join(root, 'bin', 'mailcheck.cjs');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const capMs = Number(process.env.BENCH_CAP_S ?? 40) * 1000;
 

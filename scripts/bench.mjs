@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'mailcheck.js');
+const bin = join(root, 'bin', 'mailcheck.cjs');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 
 if (!existsSync(join(root, 'dist', 'cli.js'))) {
@@ -59,8 +59,13 @@ async function measure(name, cmd, args, env = process.env) {
 
 async function startServer() {
   const { SMTPServer } = await import('smtp-server');
-  const { generateCertificate } = await import(join(root, 'dist', 'sandbox', 'certificate.js'));
-  const { key, cert } = await generateCertificate({ commonName: 'localhost', dnsNames: ['localhost'], ips: ['127.0.0.1'] });
+  const { generate } = await import('selfsigned');
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+  });
+  const [key, cert] = [pems.private, pems.cert];
   const server = new SMTPServer({
     key,
     cert,
@@ -79,8 +84,8 @@ const skipped = [];
 const cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: '1' };
 
 results.push(await measure('node -e 0', process.execPath, ['-e', '0'], cleanEnv));
-results.push(await measure('mailcheck --version', process.execPath, [bin, '--version'], cleanEnv));
-results.push(await measure('mailcheck --help', process.execPath, [bin, '--help'], cleanEnv));
+results.push(await measure('mailcheck --version', bin, ['--version'], cleanEnv));
+results.push(await measure('mailcheck --help', bin, ['--help'], cleanEnv));
 
 const { server, port, cert } = await startServer();
 const dir = mkdtempSync(join(tmpdir(), 'mailcheck-bench-'));
@@ -97,7 +102,7 @@ try {
     SMTP_SENDER: 'bench@example.com',
     SMTP_SECURE: '0',
   };
-  results.push(await measure('mailcheck test (full walk)', process.execPath, [bin, 'test', '--to', 'rcpt@example.com', '--env-file', '/dev/null'], smtpEnv));
+  results.push(await measure('mailcheck test (full walk)', bin, ['test', '--to', 'rcpt@example.com', '--env-file', '/dev/null'], smtpEnv));
   if (has('swaks')) {
     results.push(
       await measure('swaks (same session)', 'swaks', [

@@ -21,6 +21,7 @@ await build({
   target: 'node20',
   // Bundled CommonJS dependencies (commander, nodemailer) call require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  chunkNames: 'chunks/[name]-[hash]',
+  // Chunks sit beside cli.js so that import.meta.url-relative paths (../package.json) hold.
+  chunkNames: '[name]-[hash]',
   logLevel: 'warning',
 });

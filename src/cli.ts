@@ -92,6 +92,13 @@ const interruptGraceMs = 500;
 
 /** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
 export async function main(argv: string[]): Promise<void> {
+  // `mailcheck --help | head`: the reader left, which is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+      throw error;
+    });
+  }
   const controller = new AbortController();
   let interrupted = false;
   process.on('SIGINT', () => {

@@ -14,7 +14,7 @@ import { defaultUser, startTestServer, type TestServer, type TestServerOptions }
  * certificate is trusted the way a user would trust a private CA: NODE_EXTRA_CA_CERTS.
  */
 
-const bin = fileURLToPath(new URL('../../bin/mailcheck.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/mailcheck.cjs', import.meta.url));
 const password = 'Kx4-e2e-doctor-Pw';
 /** The password as printed, as base64 (alone and inside AUTH PLAIN): none may appear anywhere. */
 const secretForms = (secret: string) => [secret, Buffer.from(secret).toString('base64').slice(0, 12), Buffer.from(`\u0000${defaultUser}\u0000${secret}`).toString('base64')];
@@ -22,7 +22,7 @@ const secretForms = (secret: string) => [secret, Buffer.from(secret).toString('b
 let root: string;
 let caFile: string;
 beforeAll(async () => {
-  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) throw new Error('build first: npx tsc -p tsconfig.json (npm test does it)');
+  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does it)');
   root = mkdtempSync(join(tmpdir(), 'mailcheck-doctor-e2e-'));
   caFile = join(root, 'ca.pem');
   writeFileSync(caFile, (await localhostCert()).cert);

@@ -16,7 +16,7 @@ import { localhostCert } from '../fixtures/certs.js';
 import { startTestServer, type TestServer } from '../fixtures/smtp-server.js';
 import { ensureBuilt } from './cli-harness.js';
 
-const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/mailcheck.js');
+const bin = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/mailcheck.cjs');
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 const keys = { enter: '\r', up: '\u001b[A', down: '\u001b[B', ctrlC: '\u0003' } as const;

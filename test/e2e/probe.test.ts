@@ -28,7 +28,7 @@ let neverAccepts: Listener;
 let refused: number;
 
 beforeAll(async () => {
-  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) throw new Error('build first: npx tsc -p tsconfig.json (npm test does it)');
+  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does it)');
   cwd = mkdtempSync(join(tmpdir(), 'mailcheck-probe-e2e-'));
   writeFileSync(join(cwd, 'ca.pem'), (await localhostCert()).cert);
   env = { NODE_EXTRA_CA_CERTS: join(cwd, 'ca.pem') };

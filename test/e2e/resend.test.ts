@@ -16,7 +16,7 @@ import { ExitCode } from '../../src/exit-codes.js';
 import { startFakeResend, type FakeResend, type FakeResendOptions } from '../../src/resend/fake-server.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
 
-const bin = fileURLToPath(new URL('../../bin/mailcheck.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/mailcheck.cjs', import.meta.url));
 
 /** A fresh key per run, shaped like a real one (re_ + letters, digits, _), so no leak can hide in a fixed string. */
 const newKey = () => `re_${randomBytes(24).toString('base64url').replace(/-/g, 'x')}`;

@@ -154,33 +154,47 @@ describe.concurrent('hostile servers, through the built binary', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  // doctor --send walks the same session as test; probe tries the port its own way (every mode at
+  // once, its own verdict), so for it only the promises every command keeps are checked.
+  const commands = {
+    test: () => ['test', '--to', 'rcpt@example.com'],
+    doctor: () => ['doctor', '--send', '--to', 'rcpt@example.com'],
+    probe: (port: number) => ['probe', '127.0.0.1', '--ports', String(port)],
+  };
+  const documentedExits = new Set<number>(Object.values(ExitCode).filter((code) => code !== ExitCode.internal));
+
   for (const c of cases) {
-    it(`${c.name}: exit ${ExitCode[c.class]}, no stack trace, nothing a terminal would obey`, async ({ expect }) => {
-      const server = await startHostileServer(hostile[c.name], { tls: c.tls ?? false });
-      try {
-        const run = await runCli(['test', '--to', 'rcpt@example.com', '--timeout', `${c.timeoutMs}ms`], {
-          cwd: dir,
-          env: {
-            SMTP_HOST: '127.0.0.1',
-            SMTP_PORT: String(server.port),
-            SMTP_USER: user,
-            SMTP_PASSWORD: password,
-            SMTP_SENDER: 'sender@example.com',
-            SMTP_SECURE: c.tls ? '1' : '0',
-            NODE_EXTRA_CA_CERTS: caFile,
-          },
-        });
-        const output = run.stdout + run.stderr;
-        expect(run.code, output).toBe(ExitCode[c.class]);
-        expect(run.ms).toBeLessThan(c.timeoutMs + 3000);
-        expect(output).not.toMatch(terminalControl);
-        expect(output).not.toMatch(stackTrace);
-        expect(output).not.toContain(password);
-        // The verdict is the last line, so a reader of a scrolled-away transcript still sees it.
-        expect(run.stdout.trim().split('\n').at(-1)).toContain(`(exit ${ExitCode[c.class]})`);
-      } finally {
-        await server.close();
-      }
-    });
+    for (const [command, args] of Object.entries(commands)) {
+      const exit = command === 'probe' ? 'a documented exit' : `exit ${ExitCode[c.class]}`;
+      it(`${c.name}: mailcheck ${command} ends on time with ${exit}, no stack trace, nothing a terminal would obey`, async ({ expect }) => {
+        const server = await startHostileServer(hostile[c.name], { tls: c.tls ?? false });
+        try {
+          const run = await runCli([...args(server.port), '--timeout', `${c.timeoutMs}ms`], {
+            cwd: dir,
+            env: {
+              SMTP_HOST: '127.0.0.1',
+              SMTP_PORT: String(server.port),
+              SMTP_USER: user,
+              SMTP_PASSWORD: password,
+              SMTP_SENDER: 'sender@example.com',
+              SMTP_SECURE: c.tls ? '1' : '0',
+              NODE_EXTRA_CA_CERTS: caFile,
+            },
+          });
+          const output = run.stdout + run.stderr;
+          expect(run.ms).toBeLessThan(c.timeoutMs + 3000);
+          expect(output).not.toMatch(terminalControl);
+          expect(output).not.toMatch(stackTrace);
+          expect(output).not.toContain(password);
+          expect(documentedExits.has(run.code!), output).toBe(true);
+          if (command === 'probe') return;
+          expect(run.code, output).toBe(ExitCode[c.class]);
+          // The verdict is the last line, so a reader of a scrolled-away transcript still sees it.
+          expect(run.stdout.trim().split('\n').at(-1)).toContain(`(exit ${ExitCode[c.class]})`);
+        } finally {
+          await server.close();
+        }
+      });
+    }
   }
 });
