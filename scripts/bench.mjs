@@ -123,12 +123,14 @@ console.log(`${'case'.padEnd(30)} ${'wall ms'.padStart(9)} ${'peak RSS MB'.padSt
 for (const r of results) console.log(`${r.name.padEnd(30)} ${r.ms.toFixed(1).padStart(9)} ${(Number.isNaN(r.kb) ? 'n/a' : (r.kb / 1024).toFixed(1)).padStart(12)}`);
 for (const s of skipped) console.log(`${'skipped:'.padEnd(30)} ${s}`);
 console.log('');
+// Goals from issue 7; --help has none (it loads commander to print), so it is shown for reference.
 const ratio = (a, b, goal) => {
   if (!byName[a] || !byName[b]) return;
   const value = byName[a].ms / byName[b].ms;
-  console.log(`${`${a} / ${b}`.padEnd(52)} ${value.toFixed(2)}x  (goal <= ${goal}x: ${value <= goal ? 'met' : 'NOT met'})`);
+  const verdict = goal === undefined ? '' : `  (goal <= ${goal}x: ${value <= goal ? 'met' : 'NOT met'})`;
+  console.log(`${`${a} / ${b}`.padEnd(52)} ${value.toFixed(2)}x${verdict}`);
 };
 ratio('mailcheck --version', 'node -e 0', 1.3);
-ratio('mailcheck --help', 'node -e 0', 1.5);
+ratio('mailcheck --help', 'node -e 0');
 ratio('mailcheck test (full walk)', 'swaks (same session)', 1.2);
 if (!gnuTime) console.log('peak memory needs GNU time (/usr/bin/time); not found, so it is reported as n/a');
