@@ -7,6 +7,7 @@ import { safeLine } from '../report/safe-text.js';
 import { readTlsInfo, type TlsInfo } from '../smtp/tls-info.js';
 import { parseEhloReply } from './capabilities.js';
 import type { Capabilities, LoginOutcome, ProbeMode } from './types.js';
+import { maxResponseBytes, type NodemailerError } from '../smtp/nodemailer-error.js';
 
 export interface AttemptOptions {
   /** Where to connect: an address resolved from the host (probe), or the host name itself. */
@@ -40,17 +41,6 @@ export interface AttemptResult {
   login?: LoginOutcome;
 }
 
-interface NodemailerError extends Error {
-  code?: string;
-  originalCode?: string;
-  timeoutType?: string;
-  responseCode?: number;
-  response?: string;
-  command?: string;
-}
-
-// A greeting plus an EHLO reply is a few KB; anything near this is not an SMTP server.
-const maxResponseBytes = 64 * 1024;
 // nodemailer's own timers carry typed errors we prefer; ours only catches a server that drips bytes.
 const watchdogGraceMs = 500;
 

@@ -9,6 +9,7 @@ import type { TranscriptRecorder } from '../report/transcript.js';
 import { AuthLineRewriter, decodeServerPrompt } from './auth-lines.js';
 import { buildTestMessage, type TestMessage } from './message.js';
 import { readTlsInfo, describeTls, type TlsInfo } from './tls-info.js';
+import { maxResponseBytes, type NodemailerError } from './nodemailer-error.js';
 
 export interface WalkTarget {
   host: string;
@@ -66,17 +67,6 @@ const allowedReplies: Partial<Record<SmtpStage, RegExp>> = {
 /** AUTH LOGIN asks twice (username, password); a server that keeps asking would loop until the timeout. */
 const maxAuthChallenges = 2;
 
-// SMTP lines are at most 512 bytes and an EHLO reply a few KB; anything near this is hostile.
-const maxResponseBytes = 64 * 1024;
-
-interface NodemailerError extends Error {
-  code?: string;
-  originalCode?: string;
-  timeoutType?: string;
-  responseCode?: number;
-  response?: string;
-  rejectedErrors?: NodemailerError[];
-}
 
 /**
  * Walks one SMTP session step by step over nodemailer's SMTPConnection, recording a redacted
@@ -391,7 +381,7 @@ class SmtpWalk {
   }
 
   /** With PIPELINING, MAIL, RCPT and DATA leave together: nodemailer's `command` says which one failed. */
-  private stageForError(error: NodemailerError & { command?: string }, fallback?: SmtpStage): SmtpStage {
+  private stageForError(error: NodemailerError, fallback?: SmtpStage): SmtpStage {
     if (error.code === 'EDNS') return 'dns';
     if (error.timeoutType === 'GREETING_TIMEOUT') return 'greeting';
     const command = (error.command ?? '').toUpperCase();
