@@ -891,7 +891,8 @@ export const smtpRules: readonly SmtpRule[] = [
   rule(
     'network.stalled',
     'network',
-    (f) => f.timeoutType === 'SOCKET_TIMEOUT',
+    // STEP_TIMEOUT is the walk's own bound: a server that drips bytes keeps the socket timer alive.
+    (f) => f.timeoutType === 'SOCKET_TIMEOUT' || f.timeoutType === 'STEP_TIMEOUT',
     (f, ctx) => ({
       summary: `${hostPort(ctx)} stopped answering ${stageWords(f.stage)}`,
       causes: ['the server or the network stalled mid-session', 'a proxy or antivirus holds the connection'],

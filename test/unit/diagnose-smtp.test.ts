@@ -969,6 +969,13 @@ describe('protocol, handshake and the catch-all', () => {
       explains: /only speaks plain SMTP/,
     },
     {
+      name: 'a server that drips bytes: the walk bounds the step itself',
+      failure: { stage: 'ehlo', code: 'ETIMEDOUT', timeoutType: 'STEP_TIMEOUT', message: 'no complete answer within 2500 ms' },
+      id: 'network.stalled',
+      cls: 'network',
+      summary: /stopped answering/,
+    },
+    {
       name: 'implicit TLS: connected, but the handshake never finishes',
       failure: { stage: 'tls', code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT', message: 'Connection timeout' },
       ctx: { port: 465, secure: true },
