@@ -8,6 +8,7 @@ import { ExitCode } from '../../src/exit-codes.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
 import { binPath, collect, type CliOptions, type CliRun } from '../fixtures/cli.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../fixtures/smtp-server.js';
+import { closedPort } from '../fixtures/unreachable.mjs';
 
 export { runCli, stackTrace, type CliRun } from '../fixtures/cli.js';
 
@@ -142,11 +143,3 @@ export async function prepare(s: Scenario, extraArgs: string[] = []): Promise<Pr
   };
 }
 
-export async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((done) => probe.close(() => done()));
-  return port;
-}

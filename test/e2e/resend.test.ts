@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { startFakeResend, type FakeResend, type FakeResendOptions } from '../../src/resend/fake-server.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
+import { closedPort } from '../fixtures/unreachable.mjs';
 
 const bin = fileURLToPath(new URL('../../bin/mailcheck.cjs', import.meta.url));
 
@@ -305,11 +305,3 @@ describe('mailcheck doctor with Resend', () => {
   });
 });
 
-/** A port on loopback with nothing listening (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,6 +1,4 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { startFakeResend } from '../../src/resend/fake-server.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { runCli, stackTrace } from '../fixtures/cli.js';
 import { startTestServer } from '../fixtures/smtp-server.js';
+import { closedPort } from '../fixtures/unreachable.mjs';
 
 /**
  * A property: whatever the secret looks like, and whichever way a run ends, it never leaves the
@@ -191,14 +190,6 @@ function smtpScenario(name: string, exits: Scenario['exits'], server: (secret: s
       return { env, args: smtpArgs(command, env), users: [user], close: () => s.close() };
     },
   };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const sandboxReply = 'You can only send testing emails to your own email address (owner@example.com)';

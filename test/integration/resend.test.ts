@@ -2,7 +2,6 @@
  * The Resend checks against a real HTTP(S) server on loopback that speaks the Resend API
  * (src/resend/fake-server.ts), through the real resend SDK.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redactor } from '../../src/report/redact.js';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
@@ -11,6 +10,7 @@ import { resolveEndpoint } from '../../src/resend/endpoint.js';
 import { startFakeResend, type FakeResend, type FakeResendOptions } from '../../src/resend/fake-server.js';
 import type { ResendSettings } from '../../src/resend/settings.js';
 import { localhostCert } from '../fixtures/certs.js';
+import { closedPort } from '../fixtures/unreachable.mjs';
 
 const fullKey = 're_Full1234_k3yB0dyThatMustNeverLeak9x';
 const sendingKey = 're_Send1234_an0therK3yThatMustNotLeak7';
@@ -286,11 +286,3 @@ describe('Resend checks against the fake API', () => {
   });
 });
 
-/** A port on loopback with nothing listening (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSmtpCheck, type SmtpCheckOutcome } from '../../src/checks/smtp.js';
 import type { SmtpSettings } from '../../src/config/smtp-settings.js';
@@ -7,6 +6,7 @@ import { Redactor } from '../../src/report/redact.js';
 import { TranscriptRecorder, type TranscriptLine } from '../../src/report/transcript.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
 import { defaultPassword, defaultUser, startTestServer, type TestServer, type TestServerOptions } from '../fixtures/smtp-server.js';
+import { closedPort } from '../fixtures/unreachable.mjs';
 
 /**
  * The walk and its diagnosis against real smtp-server instances on loopback: one test per way a
@@ -76,15 +76,6 @@ const allPass = {
   'smtp.recipient': 'pass',
   'smtp.message': 'pass',
 };
-
-/** A port that was just listening and is now closed: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('successful sessions', () => {
   it('STARTTLS: upgrades, authenticates (235), and the server receives the message (250)', async () => {
