@@ -9,7 +9,10 @@ function exitCodeTable(): string {
   return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${exitCodeMeanings[k]}`).join('\n');
 }
 
-/** The SMTP overrides shared by `test` and `doctor`. No --password: flags end up in shell history and `ps`. */
+const caFileFlag = '--ca-file <path>';
+const caFileHelp = "trust the SMTP server's certificate if this PEM CA signed it (instead of Node's built-in roots, as curl --cacert)";
+
+/** The SMTP overrides shared by `test`, `doctor` and `init`. No --password: flags end up in shell history and `ps`. */
 function addSmtpFlags(command: Command): Command {
   return command
     .option('--host <host>', 'override SMTP_HOST')
@@ -17,7 +20,8 @@ function addSmtpFlags(command: Command): Command {
     .option('--user <user>', 'override SMTP_USER')
     .addOption(new Option('--secure <0|1>', 'override SMTP_SECURE (1 = implicit TLS, 0 = STARTTLS)'))
     .option('--from <address>', 'override SMTP_SENDER')
-    .option('--password-stdin', 'read the password from standard input (never from a flag)');
+    .option('--password-stdin', 'read the password from standard input (never from a flag)')
+    .option(caFileFlag, caFileHelp);
 }
 
 export function buildProgram(signal: AbortSignal): Command {
@@ -76,6 +80,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .option('--ports <list>', 'ports to try instead of 465,587,25,2465,2587,2525 (the configured port is always added)')
     .option('--auth', 'also log in with SMTP_USER and SMTP_PASSWORD on every combination that works over verified TLS')
     .option('--password-stdin', 'read the password for --auth from standard input (never from a flag)')
+    .option(caFileFlag, caFileHelp)
     .action(async (host: string | undefined, _opts, command: Command) => {
       const { runProbe } = await import('./commands/probe.js');
       const options = command.optsWithGlobals();

@@ -1,6 +1,5 @@
 import type { SmtpSettings } from '../config/smtp-settings.js';
-import { diagnoseSmtpFailure } from '../diagnose/smtp-rules.js';
-import type { Diagnosis, DiagnosisContext, SmtpStage } from '../diagnose/types.js';
+import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import type { Check, CheckStatus } from '../report/model.js';
 import type { Redactor } from '../report/redact.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
@@ -65,8 +64,14 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
   if (proven?.failure) walk.failure = proven.failure;
   const diagnoses = proven
     ? [proven.diagnosis]
-    : walk.failure && walk.failure.code !== 'EABORT' ? [diagnoseSmtpFailure(walk.failure, diagnosisContext(s, o.recipient, walk))] : [];
+    : walk.failure && walk.failure.code !== 'EABORT' ? [await diagnose(walk.failure, { ...diagnosisContext(s, o.recipient, walk), ...(o.ca ? { customCa: true } : {}) })] : [];
   return { walk, checks: checksFromWalk(walk, o.deliver), diagnoses };
+}
+
+/** The rules are only needed when something failed: a passing session never loads them. */
+async function diagnose(failure: SmtpFailure, ctx: DiagnosisContext): Promise<Diagnosis> {
+  const { diagnoseSmtpFailure } = await import('../diagnose/smtp-rules.js');
+  return diagnoseSmtpFailure(failure, ctx);
 }
 
 export function diagnosisContext(s: SmtpSettings, recipient: string, walk?: WalkResult): DiagnosisContext {

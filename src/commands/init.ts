@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { parseAddress } from '../config/address.js';
 import { detectProvider } from '../config/detect.js';
 import { lintConfig } from '../config/lint.js';
@@ -17,8 +18,8 @@ import { proposeEnvChanges } from '../interactive/propose-env.js';
 import { detectOutputMode } from '../render/mode.js';
 import { Output } from '../render/output.js';
 import { Redactor } from '../report/redact.js';
-import { networkCheckFor, type DoctorFindings } from './doctor.js';
-import { parseTimeout, readPasswordFromStdin, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { Live } from './live.js';
+import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { Session } from './session.js';
 
 export interface InitOptions extends GlobalOptions, SmtpFlagOptions {
@@ -31,7 +32,7 @@ export interface InitOptions extends GlobalOptions, SmtpFlagOptions {
 export interface InitDeps {
   /** Who answers the questions; on a terminal it is created here. Tests drive the real prompts. */
   prompter?: Prompter;
-  /** An extra CA to trust for the live check (tests' loopback servers; there is no flag for it). */
+  /** A CA to trust for the live check, ahead of --ca-file (tests' loopback servers). */
   ca?: string;
 }
 
@@ -44,6 +45,7 @@ type Values = Partial<Record<SettingKey, Setting>>;
  */
 export async function runInit(options: InitOptions, signal: AbortSignal, deps: InitDeps = {}): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
+  const ca = deps.ca ?? readCaFile(options.caFile);
   const mode = detectOutputMode(options, process.env, process.stdin, process.stdout);
   const prompter = deps.prompter ?? (mode.interactive ? await terminalPrompter() : undefined);
   const target = options.envFile?.at(-1) ?? '.env';
@@ -61,25 +63,24 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   questions.failIfMissing();
 
   const loaded = loadedFrom(values);
-  const session = new Session('init', loaded, options);
+  const session = new Session('init', loaded, new Live(options, loaded.redactor));
   session.printHeader();
   const check = networkCheckFor(loaded, true);
-  let findings: DoctorFindings = { checks: [], diagnoses: [] };
+  let findings: NetworkFindings = { checks: [], diagnoses: [] };
   if (check) {
-    const progress = await session.startProgress();
-    session.human?.transcriptTitle(check.title);
+    session.showTranscript(check.title);
     findings = await check.run({
       send: true,
       timeoutMs,
       recorder: session.recorder,
       redactor: loaded.redactor,
-      onStage: (stage, status) => status === 'start' && progress.update(`${stage}…`),
+      onProgress: (text) => session.progress.update(text),
       signal,
       ...(recipient ? { recipient: recipient.value } : {}),
-      ...(deps.ca ? { ca: deps.ca } : {}),
+      ...(ca ? { ca } : {}),
     });
     if (signal.aborted) {
-      progress.stop();
+      session.progress.stop();
       return ExitCode.interrupted;
     }
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { FlagValue } from '../config/resolve.js';
 import type { SettingKey } from '../config/variables.js';
 import { UserError } from '../errors.js';
@@ -19,6 +20,8 @@ export interface SmtpFlagOptions {
   from?: string;
   to?: string;
   passwordStdin?: boolean;
+  /** A PEM file of CA certificates to trust for the SMTP server instead of Node's built-in roots. */
+  caFile?: string;
 }
 
 export const defaultTimeoutMs = 5000;
@@ -42,6 +45,23 @@ export function smtpFlags(o: SmtpFlagOptions): Partial<Record<SettingKey, FlagVa
   if (o.secure !== undefined) flags.secure = { value: o.secure, flag: '--secure' };
   if (o.from !== undefined) flags.sender = { value: o.from, flag: '--from' };
   return flags;
+}
+
+/**
+ * --ca-file: the CA of a private relay, trusted instead of Node's built-in roots (as curl's
+ * --cacert). NODE_EXTRA_CA_CERTS works too, but Node then sets up TLS before mailcheck starts.
+ */
+export function readCaFile(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const hint = 'give a PEM file holding the CA certificate (-----BEGIN CERTIFICATE-----)';
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`--ca-file ${JSON.stringify(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, ExitCode.usage, hint);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`--ca-file ${JSON.stringify(path)} holds no PEM certificate`, ExitCode.usage, hint);
+  return text;
 }
 
 /** The whole of stdin, minus the one line end `echo` and here-strings add. */

@@ -10,7 +10,8 @@ import { renderProbe } from '../probe/render.js';
 import { checkProbeHost, parsePortList, portsToProbe, resolveAddresses } from '../probe/targets.js';
 import type { ProbeMode, ProbeReport } from '../probe/types.js';
 import { probeVerdict } from '../probe/verdict.js';
-import { parseTimeout, readPasswordFromStdin, type GlobalOptions } from './options.js';
+import { Live } from './live.js';
+import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';
 import { Session } from './session.js';
 
 export interface ProbeOptions extends GlobalOptions {
@@ -19,6 +20,8 @@ export interface ProbeOptions extends GlobalOptions {
   /** Also log in with the configured credentials on every combination that works over TLS. */
   auth?: boolean;
   passwordStdin?: boolean;
+  /** A PEM file of CA certificates to trust instead of Node's built-in roots. */
+  caFile?: string;
 }
 
 /** Short, because every attempt runs at once and silent ports are common: the probe takes about this long. */
@@ -32,6 +35,7 @@ export const defaultProbeTimeoutMs = 3000;
 export async function runProbe(hostArgument: string | undefined, options: ProbeOptions, signal: AbortSignal): Promise<number> {
   const timeoutMs = options.timeout === undefined ? defaultProbeTimeoutMs : parseTimeout(options.timeout);
   const explicitPorts = options.ports === undefined ? undefined : parsePortList(options.ports);
+  const ca = readCaFile(options.caFile);
   const loaded = loadConfig({
     env: process.env,
     ...(options.envFile ? { envFiles: options.envFile } : {}),
@@ -52,9 +56,9 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
 
   // Configuration lint is doctor's job: a probe needs nothing but a host, and its exit code
   // says what the network showed.
-  const session = new Session('probe', { ...loaded, lint: [] }, options);
+  const session = new Session('probe', { ...loaded, lint: [] }, new Live(options, loaded.redactor));
   if (sameHost) session.printHeader();
-  const progress = await session.startProgress();
+  const progress = session.progress;
   progress.update(`resolving ${host}…`);
   const ports = portsToProbe(explicitPorts, configuredPort);
   const report: ProbeReport = { host, addresses: [], ports, timeoutMs, ...(configured ? { configured } : {}), cells: [] };
@@ -72,6 +76,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
     timeoutMs,
     redactor: loaded.redactor,
     signal,
+    ...(ca ? { ca } : {}),
     ...(login ? { login } : {}),
     onProgress: (finished, total) => progress.update(`probing ${host}: ${finished} of ${total} attempts finished…`),
   });

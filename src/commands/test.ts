@@ -1,14 +1,13 @@
-import { runSmtpCheck } from '../checks/smtp.js';
+import { networkCheckFor, type NetworkCheck, type NetworkFindings } from '../checks/network.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { toSmtpSettings } from '../config/smtp-settings.js';
 import { ExitCode } from '../exit-codes.js';
-import { parseTimeout, readPasswordFromStdin, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
-import { sandboxConfig } from './sandbox-config.js';
-import { Session } from './session.js';
+import type { Problem } from '../interactive/fix-offer.js';
+import { resendTestRecipient } from '../resend/settings.js';
+import { Live } from './live.js';
+import { parseTimeout, readCaFile, readPasswordFromStdin, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { askRecipient } from './recipient.js';
-import { offerFixAfterFailure } from '../interactive/fix-offer.js';
-import { resolveEndpoint } from '../resend/endpoint.js';
-import { resendSettingsFromConfig, resendTestRecipient } from '../resend/settings.js';
+import { sandboxConfig } from './sandbox-config.js';
+import type { Session } from './session.js';
 
 export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
   sandbox?: boolean;
@@ -17,6 +16,7 @@ export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
 /** `mailcheck test`: walk the whole session and send one real test message. */
 export async function runTest(options: TestOptions, signal: AbortSignal): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
+  const caFile = readCaFile(options.caFile);
   const sandbox = options.sandbox ? await (await import('../sandbox/server.js')).startSandbox() : undefined;
   try {
     const loaded: LoadedConfig = sandbox
@@ -27,60 +27,53 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
           ...(options.envFile ? { envFiles: options.envFile } : {}),
           ...(options.passwordStdin ? { passwordFromStdin: await readPasswordFromStdin() } : {}),
         });
-    const session = new Session('test', loaded, options);
+    const live = new Live(options, loaded.redactor);
+    const check = networkCheckFor(loaded, true);
+    const ca = sandbox?.ca ?? caFile;
+    const start = (networkCheck: NetworkCheck, recipient: string): Promise<NetworkFindings> => {
+      const findings = networkCheck.run({ send: true, recipient, timeoutMs, recorder: live.recorder, redactor: loaded.redactor, onProgress: (text) => live.progress.update(text), signal, ...(ca ? { ca } : {}) });
+      // A check reports failures in its findings; a rejection is a bug, and it must reach main's
+      // handler through the `await` below, not crash the process as unhandled while Session loads.
+      findings.catch(() => {});
+      return findings;
+    };
+    // The server's first answer is the slowest part of a session (a network round trip, and many
+    // servers pause before greeting), so with the recipient known the session starts now and
+    // the modules that print the report load while the server is still answering.
+    let recipient = options.to ?? sandbox?.recipient;
+    let running = check && recipient !== undefined ? start(check, recipient) : undefined;
+
+    const { Session } = await import('./session.js');
+    const session = new Session('test', loaded, live);
     session.printHeader();
-    const settings = loaded.detection.provider === 'smtp' ? toSmtpSettings(loaded.config) : undefined;
     if (loaded.detection.provider === 'none' && session.mode.interactive && !sandbox) {
       session.output.err('\nNo email provider is configured yet: let us set one up (this is `mailcheck init`).\n');
       return (await import('./init.js')).runInit(options, signal);
     }
-    if (loaded.lint.some((f) => f.status === 'fail') || loaded.detection.provider === 'none') {
+    if (!check) {
       const exitCode = session.finish({ checks: [], diagnoses: [] }).result.exitCode;
-      return offerFixAfterFailure(session, loaded.lint.filter((f) => f.status === 'fail'), exitCode, () => runTest(options, signal));
+      return offerFix(session, loaded.lint.filter((f) => f.status === 'fail'), exitCode, () => runTest(options, signal));
     }
-    if (loaded.detection.provider === 'resend') {
-      // Loaded on demand: SMTP runs need not pay for importing the resend SDK.
-      const { runResendChecks } = await import('../resend/checks.js');
-      const resend = resendSettingsFromConfig(loaded.config);
-      // Lint passed, so the key and sender parse; the guard only satisfies the types.
-      if (!resend) return session.finish({ checks: [], diagnoses: [] }).result.exitCode;
-      const endpoint = resolveEndpoint(process.env);
-      const recipient = options.to ?? (await askRecipient(session.mode, resendTestRecipient));
-      const progress = await session.startProgress();
-      session.human?.transcriptTitle(`Resend API at ${endpoint.baseUrl}`);
-      const outcome = await runResendChecks({ settings: resend, endpoint, recipient, timeoutMs, recorder: session.recorder, redactor: loaded.redactor, signal, onStep: (text) => progress.update(text) });
-      if (outcome.aborted || signal.aborted) {
-        progress.stop();
-        return ExitCode.interrupted;
-      }
-      return session.finish(outcome).result.exitCode;
+    if (running === undefined) {
+      recipient = await askRecipient(session.mode, loaded.detection.provider === 'resend' ? resendTestRecipient : undefined);
+      running = start(check, recipient);
     }
-    if (!settings) return session.finish({ checks: [], diagnoses: [] }).result.exitCode;
-    const recipient = options.to ?? sandbox?.recipient ?? (await askRecipient(session.mode));
-    const progress = await session.startProgress();
-    session.human?.transcriptTitle(`session with ${settings.host}:${settings.port}`);
-    const outcome = await runSmtpCheck({
-      settings,
-      recipient,
-      deliver: true,
-      timeoutMs,
-      recorder: session.recorder,
-      redactor: loaded.redactor,
-      onStage: (stage, status) => status === 'start' && progress.update(`${stage}…`),
-      signal,
-      ...(sandbox ? { ca: sandbox.ca } : {}),
-    });
-    if (signal.aborted) return ExitCode.interrupted;
-    const { walk } = outcome;
-    const exitCode = session.finish({
-      checks: outcome.checks,
-      diagnoses: outcome.diagnoses,
-      stages: walk.stages,
-      ...(walk.tls ? { tls: walk.tls } : {}),
-      ...(walk.ok ? { message: { ...(walk.messageId ? { id: walk.messageId } : {}), ...(walk.accepted ? { serverReply: walk.accepted } : {}) } } : {}),
-    }).result.exitCode;
-    return offerFixAfterFailure(session, outcome.diagnoses, exitCode, () => runTest({ ...options, to: recipient }, signal));
+    session.showTranscript(check.title);
+    const findings = await running;
+    if (signal.aborted) {
+      session.progress.stop();
+      return ExitCode.interrupted;
+    }
+    const exitCode = session.finish(findings).result.exitCode;
+    return offerFix(session, findings.diagnoses, exitCode, () => runTest({ ...options, to: recipient }, signal));
   } finally {
     await sandbox?.close();
   }
+}
+
+/** The fix offer's prompts load only when a run failed (at a terminal, it asks what to change). */
+async function offerFix(session: Session, problems: readonly Problem[], exitCode: number, rerun: () => Promise<number>): Promise<number> {
+  if (exitCode === ExitCode.ok) return exitCode;
+  const { offerFixAfterFailure } = await import('../interactive/fix-offer.js');
+  return offerFixAfterFailure(session, problems, exitCode, rerun);
 }

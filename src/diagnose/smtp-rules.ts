@@ -221,6 +221,10 @@ function describeUser(user: string | undefined): string {
 const neverDisable =
   'do not turn off certificate verification to "fix" this: it also hides an attacker reading your password';
 
+/** With --ca-file, that file is what failed to vouch for the server: checking it is the last fix, the one read first. */
+const caFileFix = (ctx: DiagnosisContext): string[] =>
+  ctx.customCa ? ['the certificate does not chain to the CA given with --ca-file: give the CA that issued it (or its root)'] : [];
+
 const certRule = (id: string, codes: string[], re: RegExp, make: Make): SmtpRule =>
   rule(id, 'tls', (f) => hasCode(f, ...codes) || re.test(allText(f)), make);
 
@@ -299,6 +303,7 @@ export const smtpRules: readonly SmtpRule[] = [
         `check from another network whether ${ctx.names.host} shows the same certificate`,
         'if the interception is intended, trust its root: NODE_EXTRA_CA_CERTS=path/to/proxy-ca.pem',
         'turn off the antivirus\' mail/TLS scanning, or ask IT to exempt the SMTP server',
+        ...caFileFix(ctx),
       ],
     }),
   ),
@@ -316,6 +321,7 @@ export const smtpRules: readonly SmtpRule[] = [
         neverDisable,
         'for your own test server, trust its certificate: NODE_EXTRA_CA_CERTS=path/to/ca.pem',
         `for real mail, set ${ctx.names.host} to a server with a publicly trusted certificate`,
+        ...caFileFix(ctx),
       ],
     }),
   ),
@@ -334,6 +340,7 @@ export const smtpRules: readonly SmtpRule[] = [
         neverDisable,
         'if the server is yours, serve the full chain (certificate plus intermediates)',
         `if ${ctx.names.host} uses a private CA, trust it: NODE_EXTRA_CA_CERTS=path/to/ca.pem`,
+        ...caFileFix(ctx),
       ],
     }),
   ),

@@ -56,6 +56,8 @@ export interface DiagnosisContext {
   };
   /** Whether the server advertised AUTH at all. */
   authAdvertised?: boolean;
+  /** The certificate was checked against a CA the user gave (--ca-file), not Node's built-in roots. */
+  customCa?: boolean;
 }
 
 export interface Diagnosis {

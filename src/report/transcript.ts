@@ -20,13 +20,22 @@ export interface TranscriptLine {
 export class TranscriptRecorder {
   readonly lines: TranscriptLine[] = [];
   private readonly started = performance.now();
+  private onLine: (line: TranscriptLine) => void = () => {};
 
   constructor(
     private readonly redactor: Redactor,
-    private readonly onLine: (line: TranscriptLine) => void = () => {},
     // Bound memory against a server that floods us with lines.
     private readonly maxLines = 500,
   ) {}
+
+  /**
+   * Sends every line recorded so far, then each new one, to `onLine`. A check may start before
+   * anything can print its transcript (the renderer loads while the server is greeting).
+   */
+  follow(onLine: (line: TranscriptLine) => void): void {
+    for (const line of this.lines) onLine(line);
+    this.onLine = onLine;
+  }
 
   elapsed(): number {
     return Math.round(performance.now() - this.started);

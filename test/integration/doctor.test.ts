@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { networkCheckFor, type DoctorFindings } from '../../src/commands/doctor.js';
+import { networkCheckFor, type NetworkFindings } from '../../src/checks/network.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { decideOutcome } from '../../src/report/model.js';
@@ -44,7 +44,7 @@ function configFor(port: number, over: Record<string, string> = {}): LoadedConfi
 }
 
 interface Run {
-  findings: DoctorFindings;
+  findings: NetworkFindings;
   transcript: string[];
   exitCode: number;
   strictExitCode: number;

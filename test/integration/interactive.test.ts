@@ -253,7 +253,7 @@ async function checkFile(env: NodeJS.ProcessEnv = {}): Promise<{ loaded: LoadedC
     deliver: false,
     timeoutMs: 3000,
     ca,
-    recorder: new TranscriptRecorder(loaded.redactor, () => {}),
+    recorder: new TranscriptRecorder(loaded.redactor),
     redactor: loaded.redactor,
   });
   return { loaded, problems: outcome.diagnoses, ok: outcome.walk.ok };

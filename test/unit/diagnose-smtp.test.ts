@@ -393,6 +393,22 @@ describe('certificates', () => {
       last: /NODE_EXTRA_CA_CERTS=/,
     },
     {
+      name: 'unable to get local issuer certificate, with --ca-file: the file given is what to check',
+      failure: { stage: 'tls', code: 'ESOCKET', originalCode: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', message: 'unable to get local issuer certificate' },
+      ctx: { customCa: true },
+      id: 'tls.unknown-issuer',
+      cls: 'tls',
+      last: /does not chain to the CA given with --ca-file/,
+    },
+    {
+      name: 'self-signed, with --ca-file',
+      failure: { stage: 'tls', code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self-signed certificate' },
+      ctx: { customCa: true },
+      id: 'tls.self-signed',
+      cls: 'tls',
+      last: /--ca-file/,
+    },
+    {
       name: 'unable to verify the first certificate',
       failure: { stage: 'tls', code: 'ESOCKET', originalCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' },
       id: 'tls.unknown-issuer',
