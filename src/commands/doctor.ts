@@ -32,19 +32,7 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
   const live = new Live(options, loaded.redactor);
   const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
   // Started before the report's modules load: they load while the server is still answering.
-  // A check reports failures in its findings; a rejection is a bug, and it must reach main's
-  // handler through the `await` below, not crash the process as unhandled while Session loads.
-  const running = check?.run({
-    send: options.send === true,
-    timeoutMs,
-    recorder: live.recorder,
-    redactor: loaded.redactor,
-    onProgress: (text) => live.progress.update(text),
-    signal,
-    ...(recipient ? { recipient } : {}),
-    ...(ca ? { ca } : {}),
-  });
-  running?.catch(() => {});
+  const running = check && live.start(check, { send: options.send === true, timeoutMs, redactor: loaded.redactor, signal, ...(recipient ? { recipient } : {}), ...(ca ? { ca } : {}) });
   const { Session } = await import('./session.js');
   const session = new Session('doctor', loaded, live);
   session.printHeader();

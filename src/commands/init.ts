@@ -63,22 +63,14 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   questions.failIfMissing();
 
   const loaded = loadedFrom(values);
-  const session = new Session('init', loaded, new Live(options, loaded.redactor));
+  const live = new Live(options, loaded.redactor);
+  const session = new Session('init', loaded, live);
   session.printHeader();
   const check = networkCheckFor(loaded, true);
   let findings: NetworkFindings = { checks: [], diagnoses: [] };
   if (check) {
     session.showTranscript(check.title);
-    findings = await check.run({
-      send: true,
-      timeoutMs,
-      recorder: session.recorder,
-      redactor: loaded.redactor,
-      onProgress: (text) => session.progress.update(text),
-      signal,
-      ...(recipient ? { recipient: recipient.value } : {}),
-      ...(ca ? { ca } : {}),
-    });
+    findings = await live.start(check, { send: true, timeoutMs, redactor: loaded.redactor, signal, ...(recipient ? { recipient: recipient.value } : {}), ...(ca ? { ca } : {}) });
     if (signal.aborted) {
       session.progress.stop();
       return ExitCode.interrupted;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import type { FlagValue } from '../config/resolve.js';
 import type { SettingKey } from '../config/variables.js';
 import { UserError } from '../errors.js';
@@ -11,7 +12,7 @@ export interface GlobalOptions extends ModeInput {
   timeout?: string;
 }
 
-/** The SMTP overrides `test` and `doctor` accept; the password is deliberately not among them. */
+/** The SMTP overrides `test`, `doctor` and `init` accept; the password is deliberately not among them. */
 export interface SmtpFlagOptions {
   host?: string;
   port?: string;
@@ -47,20 +48,38 @@ export function smtpFlags(o: SmtpFlagOptions): Partial<Record<SettingKey, FlagVa
   return flags;
 }
 
+/** Far beyond any CA bundle (Debian's whole store is ~220 KB); bounds what a wrong path can cost. */
+const maxCaFileBytes = 1024 * 1024;
+
 /**
  * --ca-file: the CA of a private relay, trusted instead of Node's built-in roots (as curl's
  * --cacert). NODE_EXTRA_CA_CERTS works too, but Node then sets up TLS before mailcheck starts.
+ * Each certificate is parsed here, so a wrong file is a usage error now, not a TLS failure later.
  */
 export function readCaFile(path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
-  const hint = 'give a PEM file holding the CA certificate (-----BEGIN CERTIFICATE-----)';
+  const named = `--ca-file ${JSON.stringify(path)}`;
+  const fail = (problem: string) => new UserError(`${named} ${problem}`, ExitCode.usage, 'give a PEM file holding the CA certificate (-----BEGIN CERTIFICATE-----)');
   let text: string;
   try {
+    // Checked first: reading /dev/zero or a FIFO would never end.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw fail('is not a regular file');
+    if (stat.size > maxCaFileBytes) throw fail(`is ${stat.size} bytes: too large for a CA file`);
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UserError(`--ca-file ${JSON.stringify(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, ExitCode.usage, hint);
+    if (error instanceof UserError) throw error;
+    throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`--ca-file ${JSON.stringify(path)} holds no PEM certificate`, ExitCode.usage, hint);
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw fail('holds no PEM certificate');
+  blocks.forEach((block, index) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw fail(`holds a certificate that does not parse (number ${index + 1})`);
+    }
+  });
   return text;
 }
 

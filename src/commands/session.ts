@@ -22,12 +22,11 @@ export class Session {
   readonly human: HumanRenderer | undefined;
   readonly recorder: TranscriptRecorder;
   readonly progress: Progress;
-  private readonly started = performance.now();
 
   constructor(
     readonly command: string,
     readonly loaded: LoadedConfig,
-    live: Live,
+    private readonly live: Live,
   ) {
     this.mode = live.mode;
     this.progress = live.progress;
@@ -48,6 +47,7 @@ export class Session {
   showTranscript(title: string): void {
     this.human?.transcriptTitle(title);
     this.recorder.follow((line) => this.progress.around(() => this.human?.line(line)));
+    this.live.show();
   }
 
   /** Builds the report, prints it in the chosen form, and returns the exit code. */
@@ -63,7 +63,7 @@ export class Session {
       transcript: this.recorder.lines,
       ...(parts.tls ? { tls: parts.tls } : {}),
       ...(parts.auth ? { auth: parts.auth } : {}),
-      timings: { totalMs: Math.round(performance.now() - this.started), stages: parts.stages ?? [] },
+      timings: { totalMs: Math.round(performance.now() - this.live.started), stages: parts.stages ?? [] },
       ...(parts.message ? { message: parts.message } : {}),
       ...(parts.probe ? { probe: parts.probe } : {}),
       result: decideOutcome(base, strict),

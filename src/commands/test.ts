@@ -1,5 +1,6 @@
-import { networkCheckFor, type NetworkCheck, type NetworkFindings } from '../checks/network.js';
+import { networkCheckFor, type NetworkCheck } from '../checks/network.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
@@ -17,6 +18,7 @@ export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
 export async function runTest(options: TestOptions, signal: AbortSignal): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
   const caFile = readCaFile(options.caFile);
+  if (caFile && options.sandbox) throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
   const sandbox = options.sandbox ? await (await import('../sandbox/server.js')).startSandbox() : undefined;
   try {
     const loaded: LoadedConfig = sandbox
@@ -29,14 +31,9 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
         });
     const live = new Live(options, loaded.redactor);
     const check = networkCheckFor(loaded, true);
-    const ca = sandbox?.ca ?? caFile;
-    const start = (networkCheck: NetworkCheck, recipient: string): Promise<NetworkFindings> => {
-      const findings = networkCheck.run({ send: true, recipient, timeoutMs, recorder: live.recorder, redactor: loaded.redactor, onProgress: (text) => live.progress.update(text), signal, ...(ca ? { ca } : {}) });
-      // A check reports failures in its findings; a rejection is a bug, and it must reach main's
-      // handler through the `await` below, not crash the process as unhandled while Session loads.
-      findings.catch(() => {});
-      return findings;
-    };
+    const ca = sandbox ? sandbox.ca : caFile;
+    const start = (networkCheck: NetworkCheck, recipient: string) =>
+      live.start(networkCheck, { send: true, recipient, timeoutMs, redactor: loaded.redactor, signal, ...(ca ? { ca } : {}) });
     // The server's first answer is the slowest part of a session (a network round trip, and many
     // servers pause before greeting), so with the recipient known the session starts now and
     // the modules that print the report load while the server is still answering.
@@ -71,9 +68,9 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
   }
 }
 
-/** The fix offer's prompts load only when a run failed (at a terminal, it asks what to change). */
+/** The fix offer and its prompts load only when a run failed at a terminal (it asks what to change). */
 async function offerFix(session: Session, problems: readonly Problem[], exitCode: number, rerun: () => Promise<number>): Promise<number> {
-  if (exitCode === ExitCode.ok) return exitCode;
+  if (exitCode === ExitCode.ok || !session.mode.interactive) return exitCode;
   const { offerFixAfterFailure } = await import('../interactive/fix-offer.js');
   return offerFixAfterFailure(session, problems, exitCode, rerun);
 }

@@ -221,9 +221,12 @@ function describeUser(user: string | undefined): string {
 const neverDisable =
   'do not turn off certificate verification to "fix" this: it also hides an attacker reading your password';
 
-/** With --ca-file, that file is what failed to vouch for the server: checking it is the last fix, the one read first. */
-const caFileFix = (ctx: DiagnosisContext): string[] =>
-  ctx.customCa ? ['the certificate does not chain to the CA given with --ca-file: give the CA that issued it (or its root)'] : [];
+/**
+ * How to trust a certificate. With --ca-file, Node trusts that file alone (NODE_EXTRA_CA_CERTS is
+ * ignored then), so the file is what failed to vouch for the server.
+ */
+const trustFix = (ctx: DiagnosisContext, extraCaFix: string): string =>
+  ctx.customCa ? 'the certificate does not chain to the CA given with --ca-file: give the CA that issued it (or its root)' : extraCaFix;
 
 const certRule = (id: string, codes: string[], re: RegExp, make: Make): SmtpRule =>
   rule(id, 'tls', (f) => hasCode(f, ...codes) || re.test(allText(f)), make);
@@ -301,9 +304,8 @@ export const smtpRules: readonly SmtpRule[] = [
       fixes: [
         neverDisable,
         `check from another network whether ${ctx.names.host} shows the same certificate`,
-        'if the interception is intended, trust its root: NODE_EXTRA_CA_CERTS=path/to/proxy-ca.pem',
+        trustFix(ctx, 'if the interception is intended, trust its root: NODE_EXTRA_CA_CERTS=path/to/proxy-ca.pem'),
         'turn off the antivirus\' mail/TLS scanning, or ask IT to exempt the SMTP server',
-        ...caFileFix(ctx),
       ],
     }),
   ),
@@ -319,9 +321,8 @@ export const smtpRules: readonly SmtpRule[] = [
       ],
       fixes: [
         neverDisable,
-        'for your own test server, trust its certificate: NODE_EXTRA_CA_CERTS=path/to/ca.pem',
+        trustFix(ctx, 'for your own test server, trust its certificate: NODE_EXTRA_CA_CERTS=path/to/ca.pem'),
         `for real mail, set ${ctx.names.host} to a server with a publicly trusted certificate`,
-        ...caFileFix(ctx),
       ],
     }),
   ),
@@ -339,8 +340,7 @@ export const smtpRules: readonly SmtpRule[] = [
       fixes: [
         neverDisable,
         'if the server is yours, serve the full chain (certificate plus intermediates)',
-        `if ${ctx.names.host} uses a private CA, trust it: NODE_EXTRA_CA_CERTS=path/to/ca.pem`,
-        ...caFileFix(ctx),
+        trustFix(ctx, `if ${ctx.names.host} uses a private CA, trust it: NODE_EXTRA_CA_CERTS=path/to/ca.pem`),
       ],
     }),
   ),

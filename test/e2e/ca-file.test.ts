@@ -185,6 +185,8 @@ describe('mailcheck doctor --ca-file', () => {
     expect(report.checks.find((c: { id: string }) => c.id === 'smtp.tls')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/certificate verified/) });
     expect(report.tls).toMatchObject({ authorized: true, subject: 'CN=localhost' });
     expect(report.auth).toMatchObject({ performed: true });
+    // The check starts before the report's modules load: the total still counts from the start.
+    expect(report.timings.totalMs).toBeGreaterThanOrEqual(report.transcript.at(-1).at);
     // doctor never sends without --send.
     expect(server.log.messages).toEqual([]);
   });
@@ -227,10 +229,24 @@ describe('--ca-file bad input: exit 2, a message naming --ca-file, no stack trac
     writeFileSync(file, 'SMTP_HOST=smtp.example.com\n-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
     return file;
   };
+  const huge = () => {
+    const file = join(root, 'huge.pem');
+    writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 'A'));
+    return file;
+  };
+  const garbledPem = () => {
+    const file = join(root, 'garbled.pem');
+    writeFileSync(file, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    return file;
+  };
   const inputs: [string, () => string, RegExp][] = [
     ['a missing file', () => join(root, 'no-such-ca.pem'), /cannot be read \(ENOENT\)/],
     ['a file with no certificate', notPem, /holds no PEM certificate/],
-    ['a directory', () => root, /cannot be read \(EISDIR\)/],
+    ['a directory', () => root, /is not a regular file/],
+    // Reading a device would never end (or fill memory): refused before a byte is read.
+    ['a device that never ends', () => '/dev/zero', /is not a regular file/],
+    ['a file too large to be a CA', huge, /too large for a CA file/],
+    ['a certificate block that does not parse', garbledPem, /does not parse \(number 1\)/],
   ];
   const commands: [string, string[]][] = [
     ['test', ['test', '--to', 'you@example.com']],
@@ -238,6 +254,13 @@ describe('--ca-file bad input: exit 2, a message naming --ca-file, no stack trac
     ['init', ['init', '--provider', 'other', '--to', 'you@example.com']],
     ['probe', ['probe', '127.0.0.1', '--ports', '2587']],
   ];
+  it('test --sandbox with --ca-file: the sandbox trusts its own certificate, so the pair is refused', async () => {
+    const run = await mailcheck(['test', '--sandbox', '--ca-file', trustedCa], { port: 1 });
+    expect(run.code, failureText(run)).toBe(ExitCode.usage);
+    expect(run.stderr).toMatch(/--ca-file does not apply to --sandbox/);
+    expect(run.stdout + run.stderr).not.toMatch(stackTrace);
+  });
+
   for (const [what, path, message] of inputs) {
     for (const [name, args] of commands) {
       it(`${name} with ${what}`, async () => {

@@ -401,14 +401,6 @@ describe('certificates', () => {
       last: /does not chain to the CA given with --ca-file/,
     },
     {
-      name: 'self-signed, with --ca-file',
-      failure: { stage: 'tls', code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self-signed certificate' },
-      ctx: { customCa: true },
-      id: 'tls.self-signed',
-      cls: 'tls',
-      last: /--ca-file/,
-    },
-    {
       name: 'unable to verify the first certificate',
       failure: { stage: 'tls', code: 'ESOCKET', originalCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' },
       id: 'tls.unknown-issuer',
@@ -1118,5 +1110,22 @@ describe('the rule table', () => {
     const d = diagnoseSmtpFailure(auth(response), ctxOf({ provider: 'gmail' }));
     expect(d.serverSaid).toBe(response);
     expect(d.summary).not.toMatch(/\n/);
+  });
+});
+
+describe('certificate fixes with --ca-file', () => {
+  // Node trusts only the given file then, so NODE_EXTRA_CA_CERTS advice could not help.
+  const failures: [string, SmtpFailure][] = [
+    ['self-signed', { stage: 'tls', code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self-signed certificate' }],
+    ['self-signed in chain', { stage: 'tls', code: 'ESOCKET', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }],
+    ['unknown issuer', { stage: 'tls', code: 'ESOCKET', originalCode: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', message: 'unable to get local issuer certificate' }],
+  ];
+  it.each(failures)('%s: the file given is named, NODE_EXTRA_CA_CERTS is not', (_name, failure) => {
+    const withFile = diagnoseSmtpFailure(failure, ctxOf({ customCa: true })).fixes.join('\n');
+    expect(withFile).toMatch(/does not chain to the CA given with --ca-file/);
+    expect(withFile).not.toMatch(/NODE_EXTRA_CA_CERTS/);
+    const without = diagnoseSmtpFailure(failure, ctxOf()).fixes.join('\n');
+    expect(without).toMatch(/NODE_EXTRA_CA_CERTS=/);
+    expect(without).not.toMatch(/--ca-file/);
   });
 });
