@@ -86,7 +86,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   }
   const recommendation = recommend({ cells: report.cells, names, ...(configured ? { configured } : {}) });
   if (recommendation) report.recommendation = recommendation;
-  const { checks, diagnoses } = probeVerdict({ report, names, auth: login !== undefined, ...(provider ? { provider } : {}), ...(login ? { user: login.user } : {}) });
+  const { checks, diagnoses } = probeVerdict({ report, names, auth: login !== undefined, ...(ca ? { customCa: true } : {}), ...(provider ? { provider } : {}), ...(login ? { user: login.user } : {}) });
   progress.stop();
   if (session.human) session.output.out(renderProbe(report, session.mode.color));
   return session.finish({ checks, diagnoses, probe: report }).result.exitCode;

@@ -13,6 +13,8 @@ export interface VerdictInput {
   user?: string;
   /** `--auth` was given. */
   auth: boolean;
+  /** `--ca-file` was given: certificates were checked against it, not Node's roots. */
+  customCa?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export function probeVerdict(input: VerdictInput): { checks: Check[]; diagnoses:
     names: input.names,
     ...(input.provider ? { provider: input.provider } : {}),
     ...(input.user ? { user: input.user } : {}),
+    ...(input.customCa ? { customCa: true } : {}),
   });
 
   if (working.length === 0) {

@@ -220,6 +220,15 @@ describe('mailcheck probe --ca-file', () => {
     expect(run.stdout).toMatch(new RegExp(`${server.port} STARTTLS +TLSv1\\.\\d, certificate NOT verified \\(DEPTH_ZERO_SELF_SIGNED_CERT\\)`));
     expect(run.stdout).not.toContain('certificate verified');
     expect(run.code, failureText(run)).not.toBe(ExitCode.ok);
+    expect(run.stdout).toMatch(/NODE_EXTRA_CA_CERTS=/);
+  });
+
+  it('with a CA file that did not sign the certificate, the fix names the file, not NODE_EXTRA_CA_CERTS', async () => {
+    const server = await starttlsServer();
+    const run = await mailcheck(['probe', '127.0.0.1', '--ports', String(server.port), '--ca-file', otherCa]);
+    expect(run.code, failureText(run)).not.toBe(ExitCode.ok);
+    expect(run.stdout).toMatch(/does not chain to the CA given with --ca-file/);
+    expect(run.stdout).not.toMatch(/NODE_EXTRA_CA_CERTS/);
   });
 });
 
