@@ -10,7 +10,7 @@
  * Pure: no I/O, no clock.
  */
 import type { FailureClass } from '../exit-codes.js';
-import type { Diagnosis } from './types.js';
+import type { Diagnosis, DiagnosisTexts } from './types.js';
 
 /** The API call that failed. */
 export type ResendOperation = 'list-domains' | 'get-domain' | 'send';
@@ -73,15 +73,8 @@ export interface ResendRule {
   diagnose(failure: ResendFailure, ctx: ResendDiagnosisContext): Diagnosis;
 }
 
-interface Texts {
-  summary: string;
-  causes: string[];
-  /** Most important last. */
-  fixes: string[];
-}
-
 type Pred = (f: ResendFailure, ctx: ResendDiagnosisContext) => boolean;
-type Make = (f: ResendFailure, ctx: ResendDiagnosisContext) => Texts;
+type Make = (f: ResendFailure, ctx: ResendDiagnosisContext) => DiagnosisTexts;
 
 function rule(id: string, cls: FailureClass | ((f: ResendFailure, ctx: ResendDiagnosisContext) => FailureClass), matches: Pred, make: Make): ResendRule {
   return {

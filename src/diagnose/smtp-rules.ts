@@ -8,7 +8,7 @@
  */
 import type { FailureClass } from '../exit-codes.js';
 import { implicitTlsPorts, type KnownProvider } from '../config/providers.js';
-import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from './types.js';
+import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
 
 export interface SmtpRule {
   /** Stable id, equal to the `id` of every diagnosis the rule produces. */
@@ -17,15 +17,8 @@ export interface SmtpRule {
   diagnose(failure: SmtpFailure, ctx: DiagnosisContext): Diagnosis;
 }
 
-interface Texts {
-  summary: string;
-  causes: string[];
-  /** Most important last. */
-  fixes: string[];
-}
-
 type Pred = (f: SmtpFailure, ctx: DiagnosisContext) => boolean;
-type Make = (f: SmtpFailure, ctx: DiagnosisContext) => Texts;
+type Make = (f: SmtpFailure, ctx: DiagnosisContext) => DiagnosisTexts;
 
 function rule(id: string, cls: FailureClass | ((f: SmtpFailure) => FailureClass), matches: Pred, make: Make): SmtpRule {
   return {

@@ -74,3 +74,6 @@ export interface Diagnosis {
   /** The server's own words, when there were any. */
   serverSaid?: string;
 }
+
+/** The words of a diagnosis, which each rule writes; the id and class come from the rule itself. */
+export type DiagnosisTexts = Pick<Diagnosis, 'summary' | 'causes' | 'fixes'>;

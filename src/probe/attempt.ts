@@ -4,9 +4,9 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import type { Redactor } from '../report/redact.js';
 import { safeLine } from '../report/safe-text.js';
-import { readTlsInfo, type TlsInfo } from '../smtp/tls-info.js';
+import { readTlsInfo } from '../smtp/tls-info.js';
 import { parseEhloReply } from './capabilities.js';
-import type { Capabilities, LoginOutcome, ProbeMode } from './types.js';
+import type { AttemptFacts, LoginOutcome, ProbeMode } from './types.js';
 import { maxResponseBytes, type NodemailerError } from '../smtp/nodemailer-error.js';
 
 export interface AttemptOptions {
@@ -27,18 +27,11 @@ export interface AttemptOptions {
 }
 
 /** Facts about one attempt; classify.ts turns them into a cell status. Never throws. */
-export interface AttemptResult {
+export interface AttemptResult extends AttemptFacts {
   /** The session got as far as a successful EHLO (after STARTTLS in that mode). */
   ok: boolean;
   /** nodemailer reported the connection established (for implicit TLS: after the handshake). */
   connected: boolean;
-  ms: number;
-  /** First line of the greeting, terminal-safe and redacted. */
-  greeting?: string;
-  tls?: TlsInfo;
-  capabilities?: Capabilities;
-  failure?: SmtpFailure;
-  login?: LoginOutcome;
 }
 
 // nodemailer's own timers carry typed errors we prefer; ours only catches a server that drips bytes.

@@ -41,13 +41,8 @@ export type LoginOutcome =
 /** works / TLS mismatch / refused / timed out / anything else. Stable JSON values. */
 export type CellStatus = 'works' | 'tls-mismatch' | 'refused' | 'timeout' | 'error';
 
-/** One port x mode x address attempt, as reported. Server text in it is terminal-safe and redacted. */
-export interface ProbeCell extends ProbeAddress {
-  port: number;
-  mode: ProbeMode;
-  status: CellStatus;
-  /** One line in plain words: why it failed, or what the mismatch is. */
-  detail?: string;
+/** What one attempt learnt about a port in one mode; server text in it is terminal-safe and redacted. */
+export interface AttemptFacts {
   ms: number;
   /** The first line of the server's greeting. */
   greeting?: string;
@@ -55,6 +50,15 @@ export interface ProbeCell extends ProbeAddress {
   capabilities?: Capabilities;
   failure?: SmtpFailure;
   login?: LoginOutcome;
+}
+
+/** One port x mode x address attempt, as reported: the attempt's facts, judged. */
+export interface ProbeCell extends ProbeAddress, AttemptFacts {
+  port: number;
+  mode: ProbeMode;
+  status: CellStatus;
+  /** One line in plain words: why it failed, or what the mismatch is. */
+  detail?: string;
 }
 
 /** The lines to put in .env, in the user's own variable names. */
