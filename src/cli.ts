@@ -1,8 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { UserError } from './errors.js';
-import { ExitCode, exitCodeMeanings } from './exit-codes.js';
-import { Redactor } from './report/redact.js';
-import { safeLine } from './report/safe-text.js';
+import { ExitCode, exitCodeMeanings, type FailureClass } from './exit-codes.js';
+import type { ReportError } from './report/model.js';
+import { Scrubber } from './safety/secrets.js';
+import { inertOutput, safeLine } from './safety/text.js';
 import { version } from './version.js';
 
 function exitCodeTable(): string {
@@ -95,15 +96,17 @@ export function buildProgram(signal: AbortSignal): Command {
 /** How long a Ctrl-C waits for a clean stop before leaving anyway. */
 const interruptGraceMs = 500;
 
+const commandNames = ['test', 'doctor', 'init', 'probe'];
+
 /** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
 export async function main(argv: string[]): Promise<void> {
-  // `mailcheck --help | head`: the reader left, which is not an error worth a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
-      throw error;
-    });
-  }
+  const started = performance.now();
+  // Read before commander parses, so that even a usage error under --json ends in a document.
+  const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
+  const ending = { json: args.includes('--json'), command: args.find((a) => commandNames.includes(a)) ?? 'mailcheck', started };
+  // A reader that left (`mailcheck doctor | head -1`) or a full disk must not decide the exit code:
+  // the rest of the output is dropped, the check runs to its end, and its verdict is the exit code.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const controller = new AbortController();
   let interrupted = false;
   process.on('SIGINT', () => {
@@ -112,35 +115,66 @@ export async function main(argv: string[]): Promise<void> {
     interrupted = true;
     controller.abort();
     process.exitCode = ExitCode.interrupted;
-    // Sockets close on abort and the process ends by itself within milliseconds. Whatever does not
+    // Sockets close on abort and the command reports within milliseconds. Whatever does not
     // listen to the signal (a --password-stdin pipe that stays open) must not keep it alive.
-    setTimeout(() => process.exit(ExitCode.interrupted), interruptGraceMs).unref();
+    setTimeout(() => {
+      void endEarly(ending, 'interrupted', { message: 'interrupted (Ctrl-C)' }).finally(() => process.exit(ExitCode.interrupted));
+    }, interruptGraceMs).unref();
   });
 
   const program = buildProgram(controller.signal);
+  // commander's own messages (usage errors) pass the same gate as everything else: argv is text too.
+  program.configureOutput({ writeOut: (text) => process.stdout.write(inertOutput(text)), writeErr: (text) => process.stderr.write(inertOutput(text)) });
   try {
     await program.parseAsync(argv);
     if (interrupted) process.exitCode = ExitCode.interrupted;
   } catch (error) {
-    process.exitCode = handleError(error);
+    process.exitCode = await handleError(error, ending);
   }
 }
 
-function handleError(error: unknown): number {
+interface Ending {
+  json: boolean;
+  command: string;
+  started: number;
+}
+
+async function handleError(error: unknown, ending: Ending): Promise<number> {
   if (error instanceof CommanderError) {
-    // --help and --version end through here too, with exit code 0.
-    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    // --help and --version end through here too, with exit code 0; commander printed the message.
+    if (error.exitCode === 0) return ExitCode.ok;
+    return endEarly(ending, 'usage', { message: error.message.replace(/^error: /, '') }, false);
   }
   if (error instanceof UserError) {
-    process.stderr.write(`mailcheck: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`);
-    return error.exitCode;
+    const failureClass = failureClassOf(error.exitCode);
+    return endEarly(ending, failureClass, { message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
   }
-  if (isPromptAbort(error)) return ExitCode.interrupted;
-  // A bug. Keep it short; the stack only on request. Nothing secret is known here, but scrub anyway.
-  const message = new Redactor().add(process.env.SMTP_PASSWORD).add(process.env.SMTP_PASS).add(process.env.RESEND_API_KEY).scrub(String((error as Error)?.message ?? error));
-  process.stderr.write(`mailcheck: unexpected error: ${safeLine(message)}\n  This is a bug. Please report it with the command you ran${process.env.MAILCHECK_DEBUG ? '' : ' (set MAILCHECK_DEBUG=1 for details)'}.\n`);
-  if (process.env.MAILCHECK_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
-  return ExitCode.internal;
+  if (isPromptAbort(error)) return endEarly(ending, 'interrupted', { message: 'interrupted (Ctrl-C)' }, false);
+  // A bug. Keep it short; the stack only on request. The message may quote anything: scrub what is known.
+  const scrubber = new Scrubber().add(process.env.SMTP_PASSWORD).add(process.env.SMTP_PASS).add(process.env.RESEND_API_KEY);
+  const message = safeLine(scrubber.scrub(String((error as Error)?.message ?? error)));
+  const hint = `This is a bug. Please report it with the command you ran${process.env.MAILCHECK_DEBUG ? '' : ' (set MAILCHECK_DEBUG=1 for details)'}.`;
+  const exitCode = await endEarly(ending, 'internal', { message: `unexpected error: ${message}`, hint });
+  if (process.env.MAILCHECK_DEBUG) process.stderr.write(`${scrubber.scrub((error as Error)?.stack ?? '')}\n`);
+  return exitCode;
+}
+
+/**
+ * The end of a run that has no report of its own: a message on stderr for people (unless commander
+ * already printed one), and under --json the one document stdout promises, unless a command
+ * already wrote its report.
+ */
+async function endEarly(ending: Ending, failureClass: FailureClass, error: ReportError, printMessage = true): Promise<number> {
+  if (printMessage) process.stderr.write(inertOutput(`mailcheck: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`));
+  if (ending.json) {
+    const [{ jsonDocumentWritten, renderJson }, { earlyEndReport }, { Output }] = await Promise.all([import('./render/json.js'), import('./report/model.js'), import('./render/output.js')]);
+    if (!jsonDocumentWritten()) renderJson(new Output(), earlyEndReport(ending.command, failureClass, error, Math.round(performance.now() - ending.started)));
+  }
+  return ExitCode[failureClass];
+}
+
+function failureClassOf(exitCode: number): FailureClass {
+  return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).find((k): k is FailureClass => k !== 'ok' && ExitCode[k] === exitCode) ?? 'internal';
 }
 
 /** @inquirer/prompts rejects with ExitPromptError when the user presses Ctrl-C in a prompt. */

@@ -32,14 +32,14 @@ export const exitCodeMeanings: Record<keyof typeof ExitCode, string> = {
   envelope: 'sender or recipient rejected (550 at MAIL or RCPT, unverified domain, sandbox)',
   message: 'message rejected after DATA',
   temporary: 'temporary failure (421/4xx, rate limit, quota): retry later',
-  protocol: 'the server broke the SMTP protocol (garbage, oversized or out-of-order replies)',
+  protocol: 'the server broke its protocol: garbage, oversized or out-of-order SMTP replies, or HTTP answers that are not the API\'s',
   warnings: 'only warnings, and --strict was given',
   interrupted: 'interrupted (Ctrl-C)',
 };
 
 /** When several failures are present, the most fundamental one decides the exit code. */
 const precedence: FailureClass[] = [
-  'internal', 'usage', 'config', 'network', 'tls', 'protocol', 'auth', 'envelope', 'message', 'temporary', 'warnings',
+  'interrupted', 'internal', 'usage', 'config', 'network', 'tls', 'protocol', 'auth', 'envelope', 'message', 'temporary', 'warnings',
 ];
 
 export function exitCodeFor(classes: Iterable<FailureClass>): number {

@@ -1,7 +1,6 @@
 import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import { attemptSmtp, type AttemptResult } from '../probe/attempt.js';
 import { isWrongVersion } from '../probe/classify.js';
-import type { Redactor } from '../report/redact.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import type { WalkResult } from '../smtp/walk.js';
 
@@ -69,7 +68,6 @@ export interface MismatchWatchOptions {
   timeoutMs: number;
   ca?: string;
   recorder: TranscriptRecorder;
-  redactor: Redactor;
   /** The user's Ctrl-C. */
   signal?: AbortSignal;
   /** How long a plain-text connection may stay silent before implicit TLS is tried beside it. */
@@ -198,7 +196,6 @@ export class ModeMismatchWatch {
       port: this.o.port,
       mode,
       timeoutMs: mode === 'implicit-tls' ? this.implicitAttemptMs : this.plainAttemptMs,
-      redactor: this.o.redactor,
       signal: AbortSignal.any([this.endSide.signal, ...(this.o.signal ? [this.o.signal] : [])]),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
     });

@@ -23,7 +23,6 @@ export interface NetworkContext {
   send: boolean;
   timeoutMs: number;
   recorder: TranscriptRecorder;
-  redactor: LoadedConfig['redactor'];
   /** What the check is doing now, for the spinner ("connect…", "checking the API key…"). */
   onProgress?: (text: string) => void;
   signal?: AbortSignal;
@@ -46,8 +45,9 @@ export function networkCheckFor(loaded: LoadedConfig, send: boolean, apiCheck = 
   const provider = loaded.detection.provider;
   if (provider === 'smtp') {
     const settings = toSmtpSettings(loaded.config);
-    if (settings && apiCheck) return withRelayApiCheck(smtpNetworkCheck(settings, send), settings);
-    return settings && smtpNetworkCheck(settings, send);
+    // Lint passed, so the block must be usable: a gap between the two would pass without any check.
+    if (!settings) throw new Error('the SMTP settings passed lint but cannot be used (a lint rule is missing)');
+    return apiCheck ? withRelayApiCheck(smtpNetworkCheck(settings, send), settings) : smtpNetworkCheck(settings, send);
   }
   if (provider === 'resend') return resendNetworkCheck(loaded, send);
   return undefined;
@@ -67,7 +67,6 @@ function smtpNetworkCheck(settings: SmtpSettings, send: boolean): NetworkCheck {
         deliver: ctx.send,
         timeoutMs: ctx.timeoutMs,
         recorder: ctx.recorder,
-        redactor: ctx.redactor,
         ...(ctx.ca ? { ca: ctx.ca } : {}),
         ...(ctx.onProgress ? { onStage: (stage: SmtpStage, status: 'start' | 'ok') => status === 'start' && ctx.onProgress!(`${stage}…`) } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -145,7 +144,6 @@ async function resendFindings(settings: ResendSettings, endpoint: ResendEndpoint
     endpoint,
     timeoutMs: ctx.timeoutMs,
     recorder: ctx.recorder,
-    redactor: ctx.redactor,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.onProgress ? { onStep: ctx.onProgress } : {}),
     ...send,

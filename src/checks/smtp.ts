@@ -1,7 +1,6 @@
 import type { SmtpSettings } from '../config/smtp-settings.js';
 import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import type { Check, CheckStatus } from '../report/model.js';
-import type { Redactor } from '../report/redact.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { describeTls } from '../smtp/tls-info.js';
 import { walkSmtp, type WalkResult } from '../smtp/walk.js';
@@ -14,7 +13,6 @@ export interface SmtpCheckOptions {
   timeoutMs: number;
   ca?: string;
   recorder: TranscriptRecorder;
-  redactor: Redactor;
   onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
   signal?: AbortSignal;
 }
@@ -39,12 +37,14 @@ const checkStages: { id: string; title: string; stages: SmtpStage[] }[] = [
 export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcome> {
   const s = o.settings;
   // Proves a port/SMTP_SECURE mismatch by trying the other mode, instead of waiting for timeouts.
-  const mismatch = new ModeMismatchWatch({ host: s.host, port: s.port, secure: s.secure, names: s.names, timeoutMs: o.timeoutMs, recorder: o.recorder, redactor: o.redactor, ...(o.ca ? { ca: o.ca } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  const mismatch = new ModeMismatchWatch({ host: s.host, port: s.port, secure: s.secure, names: s.names, timeoutMs: o.timeoutMs, recorder: o.recorder, ...(o.ca ? { ca: o.ca } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const walk = await walkSmtp({
     host: s.host,
     port: s.port,
     secure: s.secure,
     user: s.user,
+    userShown: s.userShown,
+    userIsSecret: s.userIsSecret,
     password: s.password,
     senderAddress: s.senderAddress,
     senderHeader: s.senderHeader,
@@ -52,7 +52,6 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
     timeoutMs: o.timeoutMs,
     deliver: o.deliver,
     recorder: o.recorder,
-    redactor: o.redactor,
     ...(o.ca ? { ca: o.ca } : {}),
     onStage: (stage, status) => {
       mismatch.onStage(stage, status);

@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
 import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { parseAddress } from '../config/address.js';
-import { detectProvider } from '../config/detect.js';
-import { lintConfig } from '../config/lint.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadConfig, loadedFrom, type LoadedConfig } from '../config/load.js';
 import { implicitTlsPorts, recogniseProvider, starttlsPorts } from '../config/providers.js';
-import type { ResolvedConfig } from '../config/resolve.js';
 import { parsePort } from '../config/smtp-settings.js';
 import type { Setting, Source } from '../config/source.js';
 import { smtpKeys, variableNames, type SettingKey } from '../config/variables.js';
@@ -17,7 +14,6 @@ import { terminalPrompter, type Prompter, type Validate } from '../interactive/p
 import { proposeEnvChanges } from '../interactive/propose-env.js';
 import { detectOutputMode } from '../render/mode.js';
 import { Output } from '../render/output.js';
-import { Redactor } from '../report/redact.js';
 import { Live } from './live.js';
 import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { Session } from './session.js';
@@ -53,7 +49,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   // provider to suggest. A missing target is fine: init creates it.
   const current = loadConfig({ env: process.env, envFiles: (options.envFile ?? [target]).filter((file) => existsSync(file)) });
   const questions = new Questions(prompter, options.passwordStdin ? await readPasswordFromStdin() : undefined);
-  const guide = new Output(current.redactor);
+  const guide = new Output();
 
   const preset = await questions.choosePreset(options.provider, suggestedPreset(current));
   const values = preset.kind === 'smtp' ? await askSmtp(preset, options, questions, current, guide) : await askResendApi(options, questions, current, guide);
@@ -62,19 +58,16 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   );
   questions.failIfMissing();
 
-  const loaded = loadedFrom(values);
-  const live = new Live(options, loaded.redactor);
+  const loaded = loadedFrom({ settings: values, files: [], notes: [] });
+  const live = new Live(options);
   const session = new Session('init', loaded, live);
   session.printHeader();
   const check = networkCheckFor(loaded, true);
   let findings: NetworkFindings = { checks: [], diagnoses: [] };
   if (check) {
     session.showTranscript(check.title);
-    findings = await live.start(check, { send: true, timeoutMs, redactor: loaded.redactor, signal, ...(recipient ? { recipient: recipient.value } : {}), ...(ca ? { ca } : {}) });
-    if (signal.aborted) {
-      session.progress.stop();
-      return ExitCode.interrupted;
-    }
+    findings = await live.start(check, { send: true, timeoutMs, signal, ...(recipient ? { recipient: recipient.value } : {}), ...(ca ? { ca } : {}) });
+    if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
   }
   const report = session.finish(findings);
   if (!report.result.ok) {
@@ -262,12 +255,6 @@ function settingsFrom(current: LoadedConfig, answers: Partial<Record<SettingKey,
   return values;
 }
 
-function loadedFrom(settings: Values): LoadedConfig {
-  const config: ResolvedConfig = { settings, files: [], notes: [] };
-  const detection = detectProvider(config);
-  const redactor = new Redactor().add(settings.password?.value, settings.user?.value).add(settings.apiKey?.value);
-  return { config, detection, lint: lintConfig(config, detection), redactor };
-}
 
 /** The variables to write; choosing the Resend API also drops SMTP_*, which would otherwise win. */
 function changesFor(preset: Preset, values: Values): EnvChange[] {

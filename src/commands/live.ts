@@ -1,7 +1,6 @@
 import type { NetworkCheck, NetworkContext, NetworkFindings } from '../checks/network.js';
 import { detectOutputMode, type OutputMode } from '../render/mode.js';
 import { createProgress, type Progress } from '../render/progress.js';
-import type { Redactor } from '../report/redact.js';
 import { TranscriptRecorder } from '../report/transcript.js';
 import type { GlobalOptions } from './options.js';
 
@@ -20,10 +19,10 @@ export class Live {
   private checkRunning = false;
   private shown = false;
 
-  constructor(options: GlobalOptions, redactor: Redactor) {
+  constructor(options: GlobalOptions) {
     this.mode = detectOutputMode(options, process.env, process.stdin, process.stdout);
     this.progress = createProgress(this.mode);
-    this.recorder = new TranscriptRecorder(redactor);
+    this.recorder = new TranscriptRecorder();
   }
 
   /**

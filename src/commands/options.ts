@@ -1,9 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { parseAddress } from '../config/address.js';
 import type { FlagValue } from '../config/resolve.js';
 import type { SettingKey } from '../config/variables.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { FileReadError, readBoundedText } from '../safety/files.js';
+import { safeLine } from '../safety/text.js';
 import type { ModeInput } from '../render/mode.js';
 
 /** Options every command accepts (declared once on the program in cli.ts). */
@@ -26,6 +28,15 @@ export interface SmtpFlagOptions {
 }
 
 export const defaultTimeoutMs = 5000;
+
+/** `--to`, checked before anything touches the network: a bare address (`you@example.com`). */
+export function recipientFromFlag(text: string): string {
+  const parsed = parseAddress(text);
+  if (!parsed) {
+    throw new UserError(`--to ${safeLine(JSON.stringify(text), 200)} is not an email address`, ExitCode.usage, 'write it as you@example.com');
+  }
+  return parsed.address;
+}
 
 /** "5", "5s", "1500ms" -> milliseconds. A bare number means seconds, as in most CLIs. */
 export function parseTimeout(text: string | undefined): number {
@@ -62,14 +73,12 @@ export function readCaFile(path: string | undefined): string | undefined {
   const fail = (problem: string) => new UserError(`${named} ${problem}`, ExitCode.usage, 'give a PEM file holding the CA certificate (-----BEGIN CERTIFICATE-----)');
   let text: string;
   try {
-    // Checked first: reading /dev/zero or a FIFO would never end.
-    const stat = statSync(path);
-    if (!stat.isFile()) throw fail('is not a regular file');
-    if (stat.size > maxCaFileBytes) throw fail(`is ${stat.size} bytes: too large for a CA file`);
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path, maxCaFileBytes);
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw fail(`cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.kind === 'not-regular') throw fail('is not a regular file');
+    if (error.kind === 'too-large') throw fail(`is too large for a CA file (${error.reason})`);
+    throw fail(`cannot be read (${error.code ?? error.reason})`);
   }
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) throw fail('holds no PEM certificate');

@@ -56,7 +56,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
 
   // Configuration lint is doctor's job: a probe needs nothing but a host, and its exit code
   // says what the network showed.
-  const session = new Session('probe', { ...loaded, lint: [] }, new Live(options, loaded.redactor));
+  const session = new Session('probe', { ...loaded, lint: [] }, new Live(options));
   if (sameHost) session.printHeader();
   const progress = session.progress;
   progress.update(`resolving ${host}…`);
@@ -74,16 +74,12 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
     addresses: resolved.addresses,
     ports,
     timeoutMs,
-    redactor: loaded.redactor,
     signal,
     ...(ca ? { ca } : {}),
     ...(login ? { login } : {}),
     onProgress: (finished, total) => progress.update(`probing ${host}: ${finished} of ${total} attempts finished…`),
   });
-  if (signal.aborted) {
-    progress.stop();
-    return ExitCode.interrupted;
-  }
+  if (signal.aborted) return session.finishInterrupted({ checks: [], probe: report }).result.exitCode;
   const recommendation = recommend({ cells: report.cells, names, ...(configured ? { configured } : {}) });
   if (recommendation) report.recommendation = recommendation;
   const { checks, diagnoses } = probeVerdict({ report, names, auth: login !== undefined, ...(ca ? { customCa: true } : {}), ...(provider ? { provider } : {}), ...(login ? { user: login.user } : {}) });

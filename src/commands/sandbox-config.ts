@@ -1,9 +1,6 @@
-import { detectProvider } from '../config/detect.js';
-import { lintConfig } from '../config/lint.js';
-import type { LoadedConfig } from '../config/load.js';
+import { loadedFrom, type LoadedConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Setting } from '../config/source.js';
-import { Redactor } from '../report/redact.js';
 import type { Sandbox } from '../sandbox/server.js';
 
 /** The sandbox's own configuration, shaped exactly like one loaded from a .env file. */
@@ -21,6 +18,5 @@ export function sandboxConfig(sandbox: Sandbox): LoadedConfig {
     files: [],
     notes: [],
   };
-  const detection = detectProvider(config);
-  return { config, detection, lint: lintConfig(config, detection), redactor: new Redactor().add(sandbox.password, sandbox.user) };
+  return loadedFrom(config);
 }

@@ -31,7 +31,7 @@ export class Session {
     this.mode = live.mode;
     this.progress = live.progress;
     this.recorder = live.recorder;
-    this.output = new Output(loaded.redactor);
+    this.output = new Output();
     this.human = this.mode.json ? undefined : new HumanRenderer(this.output, this.mode);
   }
 
@@ -50,8 +50,17 @@ export class Session {
     this.live.show();
   }
 
+  /**
+   * Ctrl-C: the report of what was checked before it, ending with exit 130 (so --json still
+   * prints its one document). A step cut short proves nothing, so no diagnosis is made of it.
+   */
+  finishInterrupted(parts: { checks: Check[]; stages?: StageTiming[]; probe?: Report['probe'] }): Report {
+    const checks = parts.checks.filter((c) => c.status === 'pass');
+    return this.finish({ ...parts, checks, diagnoses: [] }, false, true);
+  }
+
   /** Builds the report, prints it in the chosen form, and returns the exit code. */
-  finish(parts: { checks: Check[]; diagnoses: Diagnosis[]; tls?: TlsInfo; auth?: Report['auth']; stages?: StageTiming[]; message?: Report['message']; probe?: Report['probe'] }, strict = false): Report {
+  finish(parts: { checks: Check[]; diagnoses: Diagnosis[]; tls?: TlsInfo; auth?: Report['auth']; stages?: StageTiming[]; message?: Report['message']; probe?: Report['probe'] }, strict = false, interrupted = false): Report {
     this.progress.stop();
     const base = { lint: this.loaded.lint, checks: parts.checks, diagnoses: parts.diagnoses };
     const report: Report = {
@@ -66,7 +75,7 @@ export class Session {
       timings: { totalMs: Math.round(performance.now() - this.live.started), stages: parts.stages ?? [] },
       ...(parts.message ? { message: parts.message } : {}),
       ...(parts.probe ? { probe: parts.probe } : {}),
-      result: decideOutcome(base, strict),
+      result: decideOutcome(base, strict, interrupted),
     };
     if (this.mode.json) renderJson(this.output, report);
     else this.human!.summary(report);

@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import { Live } from './live.js';
-import { parseTimeout, readCaFile, readPasswordFromStdin, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { parseTimeout, readCaFile, readPasswordFromStdin, recipientFromFlag, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { askRecipient } from './recipient.js';
 import { sandboxConfig } from './sandbox-config.js';
 import type { Session } from './session.js';
@@ -17,6 +17,7 @@ export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
 /** `mailcheck test`: walk the whole session and send one real test message. */
 export async function runTest(options: TestOptions, signal: AbortSignal): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
+  const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
   if (caFile && options.sandbox) throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
   const sandbox = options.sandbox ? await (await import('../sandbox/server.js')).startSandbox() : undefined;
@@ -29,15 +30,15 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
           ...(options.envFile ? { envFiles: options.envFile } : {}),
           ...(options.passwordStdin ? { passwordFromStdin: await readPasswordFromStdin() } : {}),
         });
-    const live = new Live(options, loaded.redactor);
+    const live = new Live(options);
     const check = networkCheckFor(loaded, true);
     const ca = sandbox ? sandbox.ca : caFile;
     const start = (networkCheck: NetworkCheck, recipient: string) =>
-      live.start(networkCheck, { send: true, recipient, timeoutMs, redactor: loaded.redactor, signal, ...(ca ? { ca } : {}) });
+      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, ...(ca ? { ca } : {}) });
     // The server's first answer is the slowest part of a session (a network round trip, and many
     // servers pause before greeting), so with the recipient known the session starts now and
     // the modules that print the report load while the server is still answering.
-    let recipient = options.to ?? sandbox?.recipient;
+    let recipient = toFlag ?? sandbox?.recipient;
     let running = check && recipient !== undefined ? start(check, recipient) : undefined;
 
     const { Session } = await import('./session.js');
@@ -57,10 +58,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     }
     session.showTranscript(check.title);
     const findings = await running;
-    if (signal.aborted) {
-      session.progress.stop();
-      return ExitCode.interrupted;
-    }
+    if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
     const exitCode = session.finish(findings).result.exitCode;
     return offerFix(session, findings.diagnoses, exitCode, () => runTest({ ...options, to: recipient }, signal));
   } finally {

@@ -6,8 +6,9 @@ export interface ParsedAddress {
 }
 
 const displayForm = /^\s*(?:"([^"]*)"|([^<>"]*?))\s*<([^<>\s]+)>\s*$/;
-// Deliberately simple: a local part without spaces or angle brackets, a dotted domain.
-const addrSpec = /^[^\s@<>()[\],;:"]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)$/i;
+// Deliberately simple: a local part without spaces, angle brackets or control and format
+// characters (an address is shown in reports and sent on the wire), a dotted domain.
+const addrSpec = /^[^\s\p{Cc}\p{Cf}@<>()[\],;:"]+@([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+)$/iu;
 
 export function parseAddress(text: string): ParsedAddress | undefined {
   const display = displayForm.exec(text);

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parse } from 'dotenv';
+import { FileReadError, readBoundedText } from '../safety/files.js';
 
 export interface EnvFileValue {
   value: string;
@@ -28,6 +28,9 @@ export class EnvFileError extends Error {
   }
 }
 
+/** Real .env files are a few KB; this bounds what a wrong path (a log, a dump) can cost. */
+export const maxEnvFileBytes = 1024 * 1024;
+
 // The assignment forms dotenv accepts: optional `export`, `KEY=value` or `KEY: value`.
 const assignment = /^\s*(?:export\s+)?([\w.-]+)\s*[=:](.*)$/;
 // An unquoted value with a `#` right after a value character, not after a space.
@@ -40,9 +43,10 @@ const hashInsideValue = /^\s*[^\s'"`#](?:[^#]*[^\s#])?#/;
 export function readEnvFile(path: string): EnvFile {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readBoundedText(path, maxEnvFileBytes);
   } catch (error) {
-    throw new EnvFileError(path, describeFsError(error));
+    if (error instanceof FileReadError) throw new EnvFileError(path, error.reason);
+    throw error;
   }
   // A UTF-8 BOM would otherwise become part of the first key ("\uFEFFSMTP_HOST").
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -68,19 +72,4 @@ export function readEnvFile(path: string): EnvFile {
     if (lines.length > 1) duplicates.set(key, lines);
   }
   return { path, values, duplicates };
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory, not a file';
-    default:
-      return code ?? String(error);
-  }
 }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { parseAddress } from './address.js';
 import type { Detection } from './detect.js';
@@ -5,8 +6,9 @@ import { implicitTlsPorts, recogniseProvider, starttlsPorts } from './providers.
 import type { ResolvedConfig } from './resolve.js';
 import { parsePort, smtpNames } from './smtp-settings.js';
 import { describeSource, type Setting, type Source } from './source.js';
-import { resendKeys, smtpKeys, type SettingKey, type SmtpKey } from './variables.js';
-import { maskSecret } from '../report/redact.js';
+import { resendKeys, settingKeyOf, smtpKeys, type SettingKey, type SmtpKey } from './variables.js';
+import { maskSecret } from '../safety/secrets.js';
+import { mustMask, shownQuoted } from './shown.js';
 
 export type LintStatus = 'pass' | 'warn' | 'fail';
 
@@ -23,10 +25,14 @@ export interface LintFinding {
 
 type Finding = Omit<LintFinding, 'variable' | 'source'>;
 
-/** Attaches variable name and origin, and says "SMTP_PORT=abc (from .env line 3)" in the message. */
+/**
+ * Attaches variable name and origin, and says "SMTP_PORT=abc (from .env line 3)" in the message.
+ * The value appears as config/shown.ts allows (a credential-shaped value is masked).
+ */
 function about(setting: Setting | undefined, finding: Finding, showValue = true): LintFinding {
   if (!setting) return finding;
-  const value = showValue ? `=${JSON.stringify(setting.value)}` : '';
+  const key = settingKeyOf(setting.name);
+  const value = showValue && key ? `=${shownQuoted(key, { [key]: setting })}` : '';
   return {
     ...finding,
     variable: setting.name,
@@ -112,7 +118,7 @@ function lintSmtp(config: ResolvedConfig): LintFinding[] {
   // Copy-pasted credentials often carry a space or a line end the app then sends as is.
   const user = s.user?.value;
   if (user !== undefined && user !== user.trim()) {
-    findings.push(about(s.user, { id: 'smtp.user.whitespace', status: 'warn', message: 'has leading or trailing spaces, which the server sees as part of the username', fix: `remove the spaces around ${names.user}` }));
+    findings.push(about(s.user, { id: 'smtp.user.whitespace', status: 'warn', message: 'has leading or trailing spaces, which the server sees as part of the username', fix: `remove the spaces around ${names.user}` }, !mustMask('user', s)));
   }
   const password = s.password?.value;
   if (password !== undefined && password !== password.trim()) {
@@ -210,6 +216,10 @@ function lintHost(host: Setting | undefined): LintFinding[] {
   if (stray) {
     return fail('smtp.host.invalid', `is not a hostname (contains ${JSON.stringify(stray[0])})`, `set ${name} to the bare server name your provider documents, e.g. smtp.example.com`);
   }
+  const bare = trimmed.replace(/\.$/, '');
+  if (!isIP(bare) && !validHostname(bare)) {
+    return fail('smtp.host.invalid', 'is not a hostname (empty labels, a label over 63 characters, or a label that starts or ends with "-")', `set ${name} to the bare server name your provider documents, e.g. smtp.example.com`);
+  }
   if (trimmed !== value) {
     return [about(host, { id: 'smtp.host.whitespace', status: 'warn', message: 'has leading or trailing spaces', fix: `remove the spaces around ${name}` })];
   }
@@ -221,6 +231,13 @@ function lintHost(host: Setting | undefined): LintFinding[] {
     return [about(host, { id: 'smtp.host.unicode', status: 'warn', message: `contains non-ASCII characters${ascii ? ` (its ASCII form is ${ascii})` : ''}; check it is not a look-alike of the real name`, fix: `type ${name} by hand in ASCII` })];
   }
   return [{ id: 'smtp.host', status: 'pass', variable: name, message: `host ${trimmed}` }];
+}
+
+/** RFC 1123 names; non-ASCII labels are judged by their ASCII (punycode) form, and warned about separately. */
+function validHostname(host: string): boolean {
+  const ascii = /[^\x00-\x7f]/.test(host) ? safeDomainToAscii(host) : host;
+  if (!ascii || ascii.length > 253) return false;
+  return ascii.split('.').every((label) => /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i.test(label));
 }
 
 /** The punycode form (xn--...) that shows a look-alike for what it is; '' from Node means not a valid name. */
@@ -243,7 +260,7 @@ function lintProviderConventions(config: ResolvedConfig, port: number | undefine
       status: 'fail',
       message: `${provider.label} expects the username to be the literal \`${provider.fixedUser}\`${user?.includes('@') ? ', not an email address' : ''}`,
       fix: `set ${names.user}=${provider.fixedUser}`,
-    }));
+    }, !mustMask('user', s)));
   }
   if (provider.id === 'resend') {
     if (!password.startsWith('re_')) {
@@ -316,6 +333,10 @@ function lintResend(config: ResolvedConfig): LintFinding[] {
     keyFinding = { id: 'resend.key', status: 'pass', variable: keyName, message: `API key ${maskSecret(key?.value)}` };
   }
   const findings = [keyFinding, ...lintSender(senderSetting, 'resend.sender', senderName)];
+  // mailcheck checks the trimmed key; the app sends the key as given, and a line end in an HTTP header fails every request.
+  if (key && key.value !== key.value.trim()) {
+    findings.push(about(key, { id: 'resend.key.whitespace', status: 'warn', message: 'has leading or trailing spaces or a line end: mailcheck checked the key without them, but your app sends them along, and the API refuses such a key', fix: `remove the spaces around ${keyName}` }, false));
+  }
 
   // The sender's domain is what Resend verifies: some domains can never be verified by the user.
   const domain = parseAddress(senderSetting?.value ?? '')?.domain;

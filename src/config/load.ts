@@ -4,14 +4,11 @@ import { lintConfig, type LintFinding } from './lint.js';
 import { resolveConfig, type ResolveInput, type ResolvedConfig } from './resolve.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { Redactor } from '../report/redact.js';
 
 export interface LoadedConfig {
   config: ResolvedConfig;
   detection: Detection;
   lint: LintFinding[];
-  /** Knows every secret of this configuration. */
-  redactor: Redactor;
 }
 
 /** Everything a command needs to know about the configuration before touching the network. */
@@ -25,9 +22,11 @@ export function loadConfig(input: ResolveInput): LoadedConfig {
     }
     throw error;
   }
+  return loadedFrom(config);
+}
+
+/** Detection and lint for settings from anywhere: files and environment, the sandbox, or `init`'s answers. */
+export function loadedFrom(config: ResolvedConfig): LoadedConfig {
   const detection = detectProvider(config);
-  const redactor = new Redactor()
-    .add(config.settings.password?.value, config.settings.user?.value)
-    .add(config.settings.apiKey?.value);
-  return { config, detection, lint: lintConfig(config, detection), redactor };
+  return { config, detection, lint: lintConfig(config, detection) };
 }

@@ -1,5 +1,6 @@
 import { parseAddress } from './address.js';
 import { recogniseProvider, type KnownProvider } from './providers.js';
+import { mustMask, shownQuoted } from './shown.js';
 import type { ResolvedConfig } from './resolve.js';
 import { variableNames, type SmtpKey } from './variables.js';
 
@@ -10,6 +11,9 @@ export interface SmtpSettings {
   /** true = implicit TLS from the first byte (SMTP_SECURE=1); false = STARTTLS. */
   secure: boolean;
   user: string;
+  /** The user as it may be shown, quoted or masked (it is masked when it looks like a credential or equals the password). */
+  userShown: string;
+  userIsSecret: boolean;
   password: string;
   /** The envelope sender (MAIL FROM). */
   senderAddress: string;
@@ -61,6 +65,8 @@ export function toSmtpSettings(config: ResolvedConfig): SmtpSettings | undefined
     port,
     secure: parseSecure(s.secure?.value),
     user: s.user.value,
+    userShown: shownQuoted('user', s),
+    userIsSecret: mustMask('user', s),
     password: s.password.value,
     senderAddress: sender.address,
     senderHeader: s.sender!.value.trim(),

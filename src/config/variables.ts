@@ -23,4 +23,7 @@ export const variableNames: Record<SettingKey, readonly string[]> = {
 /** Values that must never be printed, in any encoding. */
 export const secretKeys: readonly SettingKey[] = ['password', 'apiKey'];
 
-export const allVariableNames: readonly string[] = Object.values(variableNames).flat();
+/** The setting a variable name (canonical or alias) belongs to. */
+export function settingKeyOf(name: string): SettingKey | undefined {
+  return (Object.keys(variableNames) as SettingKey[]).find((key) => variableNames[key].includes(name));
+}

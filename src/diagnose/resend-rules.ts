@@ -92,7 +92,8 @@ function rule(id: string, cls: FailureClass | ((f: ResendFailure, ctx: ResendDia
 
 /** The API's words with its status and error name. Without an HTTP answer the API said nothing: the summary names the cause. */
 function serverSaid(f: ResendFailure): string | undefined {
-  if (f.network || f.statusCode === undefined) return undefined;
+  // mailcheck_* names are mailcheck's own finding about an answer that is not the API's: the summary says it.
+  if (f.network || f.statusCode === undefined || f.name?.startsWith('mailcheck_')) return undefined;
   return `${f.statusCode}${f.name ? ` ${f.name}` : ''}: ${f.message}`;
 }
 
@@ -158,6 +159,22 @@ function plural(n: number, one: string, many: string): string {
 // The rules, in order: first match wins
 
 export const resendRules: readonly ResendRule[] = [
+  // Checked first: an answer that is not the API's says nothing about the key, the sender or the quota.
+  rule(
+    'resend.bad-response',
+    'protocol',
+    // mailcheck_not_api: an HTML page, a redirect or an endless body, so nothing the API said (and no verdict about the key).
+    (f) => (f.network?.stage === 'http' && f.network.code === 'EBADRESPONSE') || status(f, 501, 505) || named(f, 'mailcheck_not_api'),
+    (f, ctx) => ({
+      summary: `${hostPort(ctx)} answered, but not as the Resend API${named(f, 'mailcheck_not_api') ? ` (HTTP ${f.statusCode ?? '?'}: ${f.message})` : ''}`,
+      causes: [
+        'a captive portal, proxy or firewall answered in place of the API (an HTML page instead of JSON)',
+        ...(ctx.baseUrlFromEnv ? ['RESEND_BASE_URL points at another service'] : []),
+      ],
+      fixes: [...baseUrlFix(ctx), `open ${ctx.baseUrl} in a browser from this machine to see who answers`],
+    }),
+  ),
+
   // --- Keys -----------------------------------------------------------------------------------
   rule(
     'resend.key.missing',
@@ -337,20 +354,6 @@ export const resendRules: readonly ResendRule[] = [
       fixes: [...baseUrlFix(ctx), 'check for a proxy or firewall that rewrites HTTPS traffic'],
     }),
   ),
-  rule(
-    'resend.bad-response',
-    'protocol',
-    (f) => (f.network?.stage === 'http' && f.network.code === 'EBADRESPONSE') || status(f, 501, 505),
-    (_f, ctx) => ({
-      summary: `${hostPort(ctx)} answered, but not as the Resend API`,
-      causes: [
-        'a captive portal, proxy or firewall answered in place of the API (an HTML page instead of JSON)',
-        ...(ctx.baseUrlFromEnv ? ['RESEND_BASE_URL points at another service'] : []),
-      ],
-      fixes: [...baseUrlFix(ctx), `open ${ctx.baseUrl} in a browser from this machine to see who answers`],
-    }),
-  ),
-
   // --- Network (the SDK hides these; the probe recovered them) --------------------------------
   rule(
     'resend.network.dns',

@@ -51,7 +51,7 @@ const hasCode = (f: SmtpFailure, ...codes: string[]): boolean => codesOf(f).some
 /** The reply code: nodemailer's responseCode, or the leading digits of the response. */
 function replyOf(f: SmtpFailure): number | undefined {
   if (typeof f.responseCode === 'number' && f.responseCode > 0) return f.responseCode;
-  const m = /^([2-5]\d\d)[ -]/.exec(f.response?.trim() ?? '');
+  const m = /^([2-5]\d\d)[ -]/.exec(words(f).response?.trim() ?? '');
   return m ? Number(m[1]) : undefined;
 }
 
@@ -68,9 +68,11 @@ const is5xx = (f: SmtpFailure): boolean => {
  * The server's words when there are any, else nodemailer's message. Cause patterns read this, not
  * the message: nodemailer's own wording ("Recipient command failed") would mislead them.
  */
-const serverText = (f: SmtpFailure): string => f.response ?? f.message;
+const serverText = (f: SmtpFailure): string => words(f).response ?? words(f).message;
 /** Everything we were told, for TLS/socket errors that only exist as messages. */
-const allText = (f: SmtpFailure): string => `${f.response ?? ''}\n${f.message}`;
+const allText = (f: SmtpFailure): string => `${words(f).response ?? ''}\n${words(f).message}`;
+/** What the rules match on: the server's words even where they are withheld from the report (never quoted). */
+const words = (f: SmtpFailure): { response?: string; message: string } => f.withheldWords ?? f;
 
 const isImplicitPort = (port: number): boolean => implicitTlsPorts.includes(port);
 

@@ -29,9 +29,15 @@ export interface SmtpFailure {
   timeoutType?: string;
   /** The reply code, e.g. 535. */
   responseCode?: number;
-  /** The server's reply, its own words. */
+  /** The server's reply, its own words (as they may be shown: scrubbed, or withheld). */
   response?: string;
   message: string;
+  /**
+   * When a too-short password made the server's text after login withheld (safety/secrets.ts),
+   * its words as received (made terminal-safe), for the rules to match on. Rules never quote it,
+   * and it never reaches a report: which rule matches depends on what the server said, not on the password.
+   */
+  withheldWords?: { response?: string; message: string };
 }
 
 /** The user's configuration as diagnosis needs it: values and the names the user actually used. */

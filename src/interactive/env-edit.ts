@@ -8,7 +8,8 @@
  * ending at `#`, and the last assignment of a key winning.
  */
 import { parse } from 'dotenv';
-import { maskSecret } from '../report/redact.js';
+import { isSecretName, looksLikeCredential, maskSecret } from '../safety/secrets.js';
+import { safeLine } from '../safety/text.js';
 
 export type EnvChange =
   /** Set the variable: replace its winning assignment, or add one. */
@@ -186,8 +187,6 @@ export function applyEnvChanges(text: string, changes: readonly EnvChange[]): st
 // The diff shown before writing
 
 /** Names whose values are masked in a diff, beyond those the caller names. */
-const secretLooking = /pass|secret|token|key|credential|private|auth/i;
-
 export interface DiffOptions {
   /** The file as named to the user. */
   path: string;
@@ -202,12 +201,15 @@ type Op = { op: ' ' | '-' | '+'; oldNo: number; newNo: number };
 
 /**
  * A unified diff (`--- a`, `+++ b`, `@@ -l,n +l,n @@`) of two .env texts, compared line by line
- * without their line ends, with every secret-looking value masked as maskSecret shows it. Empty
- * when nothing changed. `before` undefined means the file does not exist yet.
+ * without their line ends. What changes is shown with every secret masked (by name or by shape,
+ * as maskSecret shows it); unchanged context lines show names only, never values, since a .env
+ * holds other apps' secrets too. Every line is made terminal-safe (comments included). Empty when
+ * nothing changed. `before` undefined means the file does not exist yet.
  */
 export function renderEnvDiff(before: string | undefined, after: string, options: DiffOptions): string {
   const oldLines = displayLines(before ?? '', options.secretNames ?? []);
   const newLines = displayLines(after, options.secretNames ?? []);
+  const oldContext = contextLines(before ?? '');
   const oldKeys = splitLines(before ?? '').map((l) => l.text);
   const newKeys = splitLines(after).map((l) => l.text);
   const ops = diffLines(oldKeys, newKeys);
@@ -220,7 +222,7 @@ export function renderEnvDiff(before: string | undefined, after: string, options
     const oldStart = olds.length ? olds[0]!.oldNo : hunk[0]!.oldNo - 1;
     const newStart = news.length ? news[0]!.newNo : hunk[0]!.newNo - 1;
     out.push(`@@ -${oldStart},${olds.length} +${newStart},${news.length} @@`);
-    for (const o of hunk) out.push(`${o.op}${o.op === '+' ? newLines[o.newNo - 1] : oldLines[o.oldNo - 1]}`);
+    for (const o of hunk) out.push(`${o.op}${o.op === '+' ? newLines[o.newNo - 1] : o.op === '-' ? oldLines[o.oldNo - 1] : oldContext[o.oldNo - 1]}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -228,11 +230,22 @@ export function renderEnvDiff(before: string | undefined, after: string, options
 /** The lines as shown: a secret's value (all of its lines) replaced by its masked form. */
 function displayLines(text: string, secretNames: readonly string[]): string[] {
   const lines = splitLines(text);
-  const shown = lines.map((l) => l.text);
+  const shown = lines.map((l) => safeLine(l.text));
   for (const a of scanAssignments(lines)) {
-    if (!secretNames.includes(a.name) && !secretLooking.test(a.name)) continue;
-    const value = parse(`${a.head}${a.written}`)[a.name];
-    shown[a.first] = `${a.head}${maskSecret(value)}${a.first === a.last ? a.tail : ''}`;
+    const value = parse(`${a.head}${a.written}`)[a.name] ?? '';
+    if (!secretNames.includes(a.name) && !isSecretName(a.name) && !looksLikeCredential(value)) continue;
+    shown[a.first] = safeLine(`${a.head}${maskSecret(value)}${a.first === a.last ? a.tail : ''}`);
+    for (let i = a.first + 1; i <= a.last; i++) shown[i] = '…';
+  }
+  return shown;
+}
+
+/** Unchanged lines as context: the assignment's name with its value left out, comments as they are (made safe). */
+function contextLines(text: string): string[] {
+  const lines = splitLines(text);
+  const shown = lines.map((l) => safeLine(l.text));
+  for (const a of scanAssignments(lines)) {
+    shown[a.first] = safeLine(`${a.head}…`);
     for (let i = a.first + 1; i <= a.last; i++) shown[i] = '…';
   }
   return shown;

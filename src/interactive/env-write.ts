@@ -3,15 +3,21 @@
  * half written, and the old one is kept beside it. The new text goes to a temporary file in the
  * same directory (rename is only atomic within one file system), is flushed to disk, and is
  * renamed over the original. A new .env holds secrets, so it is created readable by its owner only.
+ *
+ * Only regular files are written: renaming over a device node or a FIFO would replace it with a
+ * file holding the password. A symlink is followed: its target is written (and backed up beside
+ * the target), the link stays, and the result says so.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chown, copyFile, chmod, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { chown, copyFile, chmod, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface EnvWriteResult {
   /** The file written (a symlink's target, so the link itself stays). */
   path: string;
+  /** The path given was a symlink to `path`. */
+  viaSymlink: boolean;
   created: boolean;
   /** Where the previous content was kept, when there was one. */
   backup?: string;
@@ -25,6 +31,8 @@ export async function writeEnvFileAtomically(path: string, text: string): Promis
     if (error.code === 'ENOENT') return undefined;
     throw error;
   });
+  if (existing && !existing.isFile()) throw new NotARegularFileError(target);
+  const viaSymlink = (await lstat(path).catch(() => undefined))?.isSymbolicLink() === true;
   const mode = existing ? existing.mode & 0o7777 : newEnvFileMode;
   const temp = join(dirname(target), `.${basename(target)}.mailcheck-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 
@@ -47,7 +55,13 @@ export async function writeEnvFileAtomically(path: string, text: string): Promis
     throw error;
   }
   await syncDirectory(dirname(target));
-  return { path: target, created: !existing, ...(backup ? { backup } : {}) };
+  return { path: target, viaSymlink, created: !existing, ...(backup ? { backup } : {}) };
+}
+
+export class NotARegularFileError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} is not a regular file (a device, FIFO, socket or directory); mailcheck writes only regular files`);
+  }
 }
 
 /** Copies the file to `<name>.bak`, or `<name>.bak.1`, `.bak.2`... when taken; never overwrites one. */

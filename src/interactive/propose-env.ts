@@ -2,13 +2,15 @@
  * The one way mailcheck changes a .env: show the exact change as a diff (secrets masked), get an
  * explicit yes, then write atomically with a backup. Used by guided setup and by fix offers.
  */
-import { readFile } from 'node:fs/promises';
 import { Chalk } from 'chalk';
+import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { maxEnvFileBytes } from '../config/env-file.js';
+import { FileReadError, readBoundedText } from '../safety/files.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../render/output.js';
 import { applyEnvChanges, EnvEditError, renderEnvDiff, type EnvChange } from './env-edit.js';
-import { writeEnvFileAtomically, type EnvWriteResult } from './env-write.js';
+import { NotARegularFileError, writeEnvFileAtomically, type EnvWriteResult } from './env-write.js';
 
 export interface ProposeOptions {
   path: string;
@@ -49,27 +51,27 @@ export async function proposeEnvChanges(o: ProposeOptions): Promise<ProposeOutco
   try {
     result = await writeEnvFileAtomically(o.path, after);
   } catch (error) {
+    if (error instanceof NotARegularFileError) throw new UserError(`${error.message}; nothing written`, ExitCode.config, 'point --env-file at a regular file');
     throw new UserError(`cannot write ${o.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; it is unchanged`, ExitCode.config, 'check the permissions of the file and its directory');
   }
-  // The backup sits beside the file: name it the way the person named the file.
-  const backup = result.backup && (result.backup.startsWith(result.path) ? `${o.path}${result.backup.slice(result.path.length)}` : result.backup);
+  // Through a symlink the target was written and backed up beside it: name the real paths.
+  const written = result.viaSymlink ? `${result.path} (${o.path} is a symlink to it, and stays one)` : o.path;
+  const backup = result.backup && (result.viaSymlink || !result.backup.startsWith(result.path) ? result.backup : `${o.path}${result.backup.slice(result.path.length)}`);
   const notes = [result.created ? 'new, readable by you only' : '', backup ? `the previous version is in ${backup}` : ''].filter(Boolean);
-  o.output.err(`Wrote ${o.path}${notes.length ? ` (${notes.join('; ')})` : ''}.\n`);
+  o.output.err(`Wrote ${written}${notes.length ? ` (${notes.join('; ')})` : ''}.\n`);
   return { kind: 'written', result };
 }
 
 /** The file's text, or undefined when it does not exist yet. Non-UTF-8 files are left alone. */
 async function readEnvText(path: string): Promise<string | undefined> {
-  let bytes: Buffer;
+  if (!existsSync(path)) return undefined;
+  let text: string;
   try {
-    bytes = await readFile(path);
+    text = readBoundedText(path, maxEnvFileBytes);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new UserError(`cannot read ${path}: ${code ?? String(error)}`, ExitCode.config, 'check the path and its permissions');
+    throw new UserError(error instanceof FileReadError ? error.message : `cannot read ${path}`, ExitCode.config, 'mailcheck edits only a regular .env file: check the path');
   }
-  const text = bytes.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(bytes)) {
+  if (text.includes('\uFFFD')) {
     throw new UserError(`${path} is not UTF-8 text, so mailcheck will not rewrite it`, ExitCode.config, 'make the change by hand');
   }
   return text;

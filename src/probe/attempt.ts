@@ -2,8 +2,8 @@ import { TLSSocket } from 'node:tls';
 import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
-import type { Redactor } from '../report/redact.js';
-import { safeLine } from '../report/safe-text.js';
+import { Scrubber } from '../safety/secrets.js';
+import { safeLine } from '../safety/text.js';
 import { readTlsInfo } from '../smtp/tls-info.js';
 import { parseEhloReply } from './capabilities.js';
 import type { AttemptFacts, LoginOutcome, ProbeMode } from './types.js';
@@ -20,7 +20,6 @@ export interface AttemptOptions {
   timeoutMs: number;
   /** An extra CA to trust (the sandbox's own). */
   ca?: string;
-  redactor: Redactor;
   signal?: AbortSignal;
   /** `--auth`: log in after EHLO (only ever over a TLS connection whose certificate verified). */
   login?: { user: string; password: string };
@@ -46,6 +45,8 @@ class SmtpAttempt {
   private readonly conn: SMTPConnection;
   private readonly result: AttemptResult = { ok: false, connected: false, ms: 0 };
   private readonly started = performance.now();
+  /** What this server was given: the password once --auth logs in (safety/secrets.ts). */
+  private readonly scrubber = new Scrubber();
   private lastClientVerb = '';
   /** Implicit TLS only: the TCP connect completed (nodemailer reports nothing until the handshake ends). */
   private tcpConnected = false;
@@ -120,6 +121,7 @@ class SmtpAttempt {
         this.endLogin = undefined;
         done(outcome);
       };
+      this.scrubber.add(credentials.password, credentials.user);
       this.conn.login({ user: credentials.user, pass: credentials.password }, (error) =>
         this.endLogin?.(error ? { status: 'failed', failure: this.failureFrom(error as NodemailerError, 'auth') } : { status: 'ok' }),
       );
@@ -138,7 +140,7 @@ class SmtpAttempt {
     else if (tnx === 'network' && /established/.test(text)) this.result.connected = true;
     else if (tnx === 'client') this.lastClientVerb = text.split(/[\s:]/)[0]!.toUpperCase();
     else if (tnx === 'server') {
-      if (this.result.greeting === undefined) this.result.greeting = safeLine(this.o.redactor.scrub(text.split(/\r?\n/)[0] ?? ''));
+      if (this.result.greeting === undefined) this.result.greeting = safeLine(text.split(/\r?\n/)[0] ?? '');
       else if (this.lastClientVerb === 'EHLO' || this.lastClientVerb === 'HELO') this.ehloReply = text;
     }
   }
@@ -172,12 +174,12 @@ class SmtpAttempt {
   }
 
   private failureFrom(error: NodemailerError, stage?: SmtpStage): SmtpFailure {
-    const failure: SmtpFailure = { stage: stage ?? this.stage(error), message: safeLine(this.o.redactor.scrub(error.message)) };
+    const failure: SmtpFailure = { stage: stage ?? this.stage(error), message: safeLine(this.scrubber.scrub(error.message)) };
     if (error.code) failure.code = error.code;
     if (error.originalCode) failure.originalCode = error.originalCode;
     if (error.timeoutType) failure.timeoutType = error.timeoutType;
     if (error.responseCode) failure.responseCode = error.responseCode;
-    if (error.response) failure.response = safeLine(this.o.redactor.scrub(error.response));
+    if (error.response) failure.response = safeLine(this.scrubber.scrubReply(error.response));
     return failure;
   }
 

@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
-import type { Redactor } from '../report/redact.js';
 import { attemptSmtp } from './attempt.js';
 import { cellFromAttempt, reconcilePort } from './classify.js';
 import { probeModes, type ProbeAddress, type ProbeCell } from './types.js';
@@ -12,7 +11,6 @@ export interface MatrixOptions {
   ports: number[];
   /** Bound for each attempt; all attempts run at once, so this is also about the total. */
   timeoutMs: number;
-  redactor: Redactor;
   ca?: string;
   signal?: AbortSignal;
   /** `--auth`: also log in on every combination that works over verified TLS. */
@@ -41,7 +39,6 @@ export async function probeMatrix(o: MatrixOptions): Promise<ProbeCell[]> {
         port: target.port,
         mode: target.mode,
         timeoutMs: o.timeoutMs,
-        redactor: o.redactor,
         ...(servername ? { servername } : {}),
         ...(o.ca ? { ca: o.ca } : {}),
         signal: stop.signal,

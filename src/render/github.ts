@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import type { LintFinding } from '../config/lint.js';
 import { exitCodeMeanings } from '../exit-codes.js';
 import type { Check, Report } from '../report/model.js';
-import type { Redactor } from '../report/redact.js';
+import { safeLine } from '../safety/text.js';
 import type { Output } from './output.js';
 
 /**
@@ -21,10 +21,16 @@ export interface Annotation {
   line?: number;
 }
 
-/** The runner reads a command up to the line end: %, CR and LF must be encoded in the message. */
+/**
+ * The runner reads a command up to the line end: %, CR and LF must be encoded in the message.
+ * Other control characters would reach the log and the annotation as they are: shown as `\xNN`.
+ */
 export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const printable = text.split(/\r?\n/).map((line) => safeLine(line, maxAnnotationLine)).join('\n');
+  return printable.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
+
+const maxAnnotationLine = 4000;
 
 /** Properties (title=, file=) are also split on `,` and ended by `:`, so those are encoded too. */
 export function escapeProperty(text: string): string {
@@ -81,9 +87,9 @@ function verdict(report: Report): string {
 
 const statusIcon = { pass: '✅', warn: '⚠️', fail: '❌', skip: '➖' } as const;
 
-/** Text from servers and users, made inert in Markdown (no HTML, no links, no table breaks). */
+/** Text from servers and users, made inert in Markdown (no HTML, no links, no table breaks, no control characters). */
 export function markdownText(text: string): string {
-  return text
+  return safeLine(text.replace(/\r?\n/g, ' '), maxAnnotationLine)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -128,8 +134,6 @@ function checkRow(check: Check): string {
 
 export interface GithubTarget {
   output: Output;
-  /** The summary file bypasses Output, so it is scrubbed here. */
-  redactor: Redactor;
   env: NodeJS.ProcessEnv;
   /** With --json stdout holds only the document; the runner reads commands from stderr too. */
   json: boolean;
@@ -137,13 +141,12 @@ export interface GithubTarget {
 
 export function emitGithubActions(report: Report, target: GithubTarget): void {
   const text = annotations(report).map((a) => `${formatAnnotation(a)}\n`).join('');
-  if (target.json) target.output.err(text);
-  else target.output.out(text);
+  target.output.workflowCommands(text, target.json);
 
   const summaryPath = target.env.GITHUB_STEP_SUMMARY;
   if (!summaryPath) return;
   try {
-    appendFileSync(summaryPath, target.redactor.scrub(stepSummary(report)));
+    appendFileSync(summaryPath, stepSummary(report));
   } catch (error) {
     // The summary is a courtesy; failing to write it must not change the verdict.
     target.output.err(`mailcheck: could not append to GITHUB_STEP_SUMMARY (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`);

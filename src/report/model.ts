@@ -1,13 +1,13 @@
 import type { ProviderKind } from '../config/detect.js';
 import type { LintFinding } from '../config/lint.js';
+import { shownValue } from '../config/shown.js';
 import { describeSource, type Setting } from '../config/source.js';
-import { secretKeys, type SettingKey } from '../config/variables.js';
+import type { SettingKey } from '../config/variables.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import { ExitCode, exitCodeFor, type FailureClass } from '../exit-codes.js';
 import type { ProbeReport } from '../probe/types.js';
 import type { StageTiming } from '../smtp/walk.js';
 import type { TlsInfo } from '../smtp/tls-info.js';
-import { maskSecret } from './redact.js';
 import type { TranscriptLine } from './transcript.js';
 
 /** Bumped only when a key is removed or changes meaning; adding keys keeps the version. */
@@ -40,10 +40,17 @@ export interface AuthReport {
   mechanisms: string[];
 }
 
+/** A run that ended before its checks could (bad flag, unreadable file, interruption, a bug): what happened and what to do. */
+export interface ReportError {
+  message: string;
+  hint?: string;
+}
+
 export interface Report {
   schemaVersion: number;
   command: string;
-  provider: { kind: ProviderKind; reason: string };
+  /** `unknown` when the run ended before the configuration was read (see `error`). */
+  provider: { kind: ProviderKind | 'unknown'; reason: string };
   config: ConfigEntry[];
   lint: LintFinding[];
   checks: Check[];
@@ -56,23 +63,44 @@ export interface Report {
   message?: { id?: string; serverReply?: string };
   /** `mailcheck probe`: every port x mode tried, and the recommended combination. */
   probe?: ProbeReport;
+  /** Present when the run ended early; the other keys are then empty. */
+  error?: ReportError;
   result: { ok: boolean; exitCode: number; failureClass?: FailureClass };
 }
 
+/** Each setting as it may be shown: secrets and credential-shaped values masked (config/shown.ts). */
 export function configEntries(settings: Partial<Record<SettingKey, Setting>>): ConfigEntry[] {
   return (Object.entries(settings) as [SettingKey, Setting][]).map(([key, setting]) => ({
     variable: setting.name,
-    value: secretKeys.includes(key) ? maskSecret(setting.value) : setting.value,
+    value: shownValue(key, settings),
     source: describeSource(setting.source),
   }));
+}
+
+/** The report of a run that ended before it had findings, so that --json still prints one document. */
+export function earlyEndReport(command: string, failureClass: FailureClass, error: ReportError, totalMs: number): Report {
+  return {
+    schemaVersion,
+    command,
+    provider: { kind: 'unknown', reason: 'the run ended before the configuration was read' },
+    config: [],
+    lint: [],
+    checks: [],
+    transcript: [],
+    diagnoses: [],
+    timings: { totalMs, stages: [] },
+    error,
+    result: { ok: false, exitCode: ExitCode[failureClass], failureClass },
+  };
 }
 
 /**
  * The exit code follows the failures present: a lint failure is a configuration problem, each
  * diagnosis carries its own class, and warnings count only under --strict.
  */
-export function decideOutcome(report: Pick<Report, 'lint' | 'checks' | 'diagnoses'>, strict: boolean): Report['result'] {
+export function decideOutcome(report: Pick<Report, 'lint' | 'checks' | 'diagnoses'>, strict: boolean, interrupted = false): Report['result'] {
   const classes: FailureClass[] = report.diagnoses.map((d) => d.class);
+  if (interrupted) classes.push('interrupted');
   if (report.lint.some((f) => f.status === 'fail')) classes.push('config');
   const warned = report.lint.some((f) => f.status === 'warn') || report.checks.some((c) => c.status === 'warn');
   if (strict && warned) classes.push('warnings');

@@ -1,5 +1,4 @@
-import { Redactor } from './redact.js';
-import { safeLines } from './safe-text.js';
+import { safeLines } from '../safety/text.js';
 
 export type LineDirection = 'client' | 'server' | 'info';
 
@@ -7,26 +6,24 @@ export interface TranscriptLine {
   /** Milliseconds since the check started. */
   at: number;
   dir: LineDirection;
-  /** Redacted and terminal-safe: fit to print as is. */
+  /** Terminal-safe, and free of secrets (masked by mailcheck, or scrubbed by the adapter that read the line): fit to print as is. */
   text: string;
   /** Sent or received inside TLS. */
   encrypted: boolean;
 }
 
 /**
- * The only way lines enter a report. Every line is made terminal-safe and scrubbed of secrets
- * here, once, so no renderer can leak a secret or an escape sequence.
+ * The only way lines enter a report. Every line is made terminal-safe and bounded here, once.
+ * Secrets are not searched for here: mailcheck's own lines carry masks, and the adapter that
+ * reads a party's answer scrubs what it sent that party (safety/secrets.ts).
  */
 export class TranscriptRecorder {
   readonly lines: TranscriptLine[] = [];
   private readonly started = performance.now();
   private onLine: (line: TranscriptLine) => void = () => {};
 
-  constructor(
-    private readonly redactor: Redactor,
-    // Bound memory against a server that floods us with lines.
-    private readonly maxLines = 500,
-  ) {}
+  // Bound memory against a server that floods us with lines.
+  constructor(private readonly maxLines = 500) {}
 
   /**
    * Sends every line recorded so far, then each new one, to `onLine`. A check may start before
@@ -42,7 +39,7 @@ export class TranscriptRecorder {
   }
 
   record(dir: LineDirection, raw: string, encrypted: boolean): void {
-    for (const text of safeLines(this.redactor.scrub(raw))) {
+    for (const text of safeLines(raw)) {
       if (this.lines.length >= this.maxLines) return;
       const line: TranscriptLine = { at: this.elapsed(), dir, text, encrypted };
       if (this.lines.length === this.maxLines - 1) line.text = '… (transcript truncated)';

@@ -8,7 +8,7 @@ import type { Domain, ListDomainsResponseSuccess } from 'resend';
 import { diagnoseDomainProblem, diagnoseResendFailure, type ResendDiagnosisContext } from '../diagnose/resend-rules.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import type { Check, Report } from '../report/model.js';
-import { maskSecret, type Redactor } from '../report/redact.js';
+import { maskSecret } from '../safety/secrets.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { ResendClient, type ApiResult } from './client.js';
 import { expectedRecords, judgeDomain, matchSenderDomain, testingDomain } from './domains.js';
@@ -25,7 +25,6 @@ export interface ResendCheckOptions {
   sendSkipReason?: string;
   timeoutMs: number;
   recorder: TranscriptRecorder;
-  redactor: Redactor;
   signal?: AbortSignal;
   retry?: RetryPolicy;
   /** Progress text for a spinner. */
@@ -69,7 +68,6 @@ export async function runResendChecks(o: ResendCheckOptions): Promise<ResendChec
     endpoint: o.endpoint,
     timeoutMs: o.timeoutMs,
     recorder: o.recorder,
-    redactor: o.redactor,
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
   });

@@ -3,15 +3,16 @@
  * throwing (so callers easily mistake them for success), and turns every network failure into the
  * same causeless `application_error`. This wrapper bounds each call, accepts a result only when it
  * has the shape a success must have, recovers the network cause with a probe, honours
- * retry-after on rate limits (bounded), and records every request and answer in the transcript,
- * where redaction happens.
+ * retry-after on rate limits (bounded), and records every request and answer in the transcript.
+ * Answers are read through boundedFetch: bounded in size, nesting and time, never followed
+ * through a redirect, and told apart when they are not the API's JSON at all.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Resend, type CreateEmailOptions, type CreateEmailResponseSuccess, type ErrorResponse, type GetDomainResponseSuccess, type ListDomainsResponseSuccess } from 'resend';
 import type { ResendFailure, ResendOperation } from '../diagnose/resend-rules.js';
-import type { Redactor } from '../report/redact.js';
-import { safeLine } from '../report/safe-text.js';
+import { Scrubber } from '../safety/secrets.js';
+import { safeLine } from '../safety/text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import type { ResendEndpoint } from './endpoint.js';
 import { probeEndpoint } from './probe.js';
@@ -23,7 +24,6 @@ export interface ResendClientOptions {
   /** Bound for each request (and for each step of the network probe). */
   timeoutMs: number;
   recorder: TranscriptRecorder;
-  redactor: Redactor;
   signal?: AbortSignal;
   retry?: RetryPolicy;
 }
@@ -53,9 +53,12 @@ interface Call<T> {
 
 export class ResendClient {
   private readonly sdk: Resend;
+  /** Every request carries the key, so everything the API answers may echo it (safety/secrets.ts). */
+  private readonly scrubber: Scrubber;
 
   constructor(private readonly o: ResendClientOptions) {
     this.sdk = createSdk(o.key, o.endpoint.baseUrl);
+    this.scrubber = new Scrubber().add(o.key);
   }
 
   listDomains(): Promise<ApiResult<ListDomainsResponseSuccess>> {
@@ -162,7 +165,7 @@ export class ResendClient {
     // The SDK leaves headers null exactly when no HTTP answer arrived (or a success was unreadable).
     const answered = response.headers !== null;
     if (answered) {
-      this.record('server', `${failure.statusCode ?? '(no status)'} ${failure.name ?? ''}: ${message}`);
+      this.record('server', `${failure.statusCode ?? '(no status)'} ${failure.name ?? ''}: ${failure.message}`);
       return failure;
     }
     this.info(timedOut ? `no answer within ${this.o.timeoutMs} ms` : `no usable HTTP answer (the SDK says: ${message}); probing ${this.o.endpoint.host}:${this.o.endpoint.port} to find out why`);
@@ -189,7 +192,7 @@ export class ResendClient {
   }
 
   private safe(text: string): string {
-    return safeLine(this.o.redactor.scrub(text));
+    return safeLine(this.scrubber.scrub(text));
   }
 
   /** Every string in an API answer, redacted and made terminal-safe; the shape is kept. */
@@ -226,8 +229,111 @@ function createSdk(key: string, baseUrl: string): Resend {
   const debug = process.env.RESEND_DEBUG;
   delete process.env.RESEND_DEBUG;
   try {
-    return new Resend(key, { baseUrl });
+    const sdk = new Resend(key, { baseUrl });
+    useBoundedFetch(sdk, baseUrl);
+    return sdk;
   } finally {
     if (debug !== undefined) process.env.RESEND_DEBUG = debug;
+  }
+}
+
+/** Far beyond any real answer (a list of 100 domains is ~50 KB); bounds what a hostile endpoint can cost. */
+export const maxBodyBytes = 1024 * 1024;
+/** The API's answers nest a few levels; a deeper document is not one of them (and would exhaust the stack of whoever walks it). */
+export const maxJsonDepth = 32;
+
+/** The SDK's `{ data, error, headers }` answer, as its fetchRequest returns it. */
+type SdkAnswer = { data: unknown; error: { name: string; statusCode: number | null; message: string } | null; headers: Record<string, string> | null };
+
+/**
+ * The SDK reads every answer whole (`response.text()` or `.json()`), follows redirects, and takes
+ * any JSON error body as the API's. This reads the body with a bound on its size (checked as it
+ * streams in, so a 300 MB answer costs 1 MB), on its nesting, and on time (the caller's signal
+ * covers the body too); keeps redirects for the diagnosis; takes the HTTP status as the status;
+ * and names answers that are not the API's JSON (`mailcheck_not_api`), so an HTML page from a
+ * proxy is never read as a verdict about the key. fetchRequest is the SDK's one public door to
+ * the network (every resource method calls it), so replacing it on the instance covers them all.
+ */
+function useBoundedFetch(sdk: Resend, baseUrl: string): void {
+  (sdk as unknown as { fetchRequest: (path: string, options?: RequestInit) => Promise<SdkAnswer> }).fetchRequest = (path, options = {}) =>
+    boundedFetch(`${baseUrl}${path}`, options);
+}
+
+async function boundedFetch(url: string, options: RequestInit): Promise<SdkAnswer> {
+  let response: globalThis.Response;
+  try {
+    response = await fetch(url, { ...options, redirect: 'manual' });
+  } catch {
+    // The same causeless answer the SDK gives; ResendClient probes the network for the cause.
+    return { data: null, error: { name: 'application_error', statusCode: null, message: 'Unable to fetch data. The request could not be resolved.' }, headers: null };
+  }
+  const headers = Object.fromEntries(response.headers.entries());
+  const notApi = (message: string): SdkAnswer => ({ data: null, error: { name: 'mailcheck_not_api', statusCode: response.status, message }, headers });
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel().catch(() => {});
+    return notApi(`a redirect${response.headers.get('location') ? ` to ${response.headers.get('location')}` : ''}; the API never redirects`);
+  }
+  const body = await readBounded(response);
+  if (body === undefined) return notApi(`an answer of more than ${maxBodyBytes} bytes`);
+  const type = response.headers.get('content-type') ?? 'no content type';
+  const parsed = parseBoundedJson(body);
+  if (parsed === undefined) {
+    // A gateway's HTML error page (502 from a load balancer) or a 429 is the service being busy, as the SDK reports it.
+    if (response.status >= 500 || response.status === 429) {
+      return { data: null, error: { name: 'application_error', statusCode: response.status, message: 'Internal server error. We are unable to process your request right now, please try again later.' }, headers };
+    }
+    return notApi(`an answer that is not JSON (${type}, ${body.length} bytes)`);
+  }
+  if (response.ok) return { data: parsed, error: null, headers };
+  const fields = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  if (typeof fields.message !== 'string' && typeof fields.name !== 'string') return notApi('a JSON error without the name and message the API always sends');
+  return {
+    data: null,
+    error: {
+      name: typeof fields.name === 'string' ? fields.name : 'application_error',
+      statusCode: response.status,
+      message: typeof fields.message === 'string' ? fields.message : '',
+    },
+    headers,
+  };
+}
+
+/** The body as text, or undefined once it grows past maxBodyBytes (the rest is never read). */
+async function readBounded(response: globalThis.Response): Promise<string | undefined> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBodyBytes) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** JSON.parse after a scan that refuses documents nested deeper than maxJsonDepth; undefined when not JSON. */
+function parseBoundedJson(text: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > maxJsonDepth) return undefined;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

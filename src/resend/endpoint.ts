@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import { safeLine } from '../report/safe-text.js';
+import { safeLine } from '../safety/text.js';
 
 /** Where the API calls go. The SDK reads RESEND_BASE_URL itself; we read it too, to check and show it. */
 export interface ResendEndpoint {

@@ -1,17 +1,21 @@
-import { maskSecret } from '../report/redact.js';
+import { maskSecret } from '../safety/secrets.js';
 
 /**
  * Rewrites the AUTH lines of a transcript so they stay useful (which username, which method)
- * without the secret. nodemailer already logs the password as "/* secret *\/"; we decode the
- * base64 around it so a reader sees the username, and never show the payload itself.
+ * without the secret: what is shown is built from the masked forms, never decoded from the
+ * payload. nodemailer already logs the password as "/* secret *\/".
  */
 export class AuthLineRewriter {
   private awaiting: 'none' | 'login-user' | 'login-pass' = 'none';
+  private readonly maskedPassword: string;
 
   constructor(
-    private readonly user: string | undefined,
-    private readonly password: string | undefined,
-  ) {}
+    /** The username as it may be shown: quoted, or masked (config/shown.ts). */
+    private readonly userShown: string,
+    password: string | undefined,
+  ) {
+    this.maskedPassword = maskSecret(password);
+  }
 
   /** Any reply but a 334 challenge ends an AUTH LOGIN exchange (e.g. 535 after the username). */
   noteServerReply(line: string): void {
@@ -19,22 +23,20 @@ export class AuthLineRewriter {
   }
 
   rewriteClient(line: string): string {
-    const masked = maskSecret(this.password);
     if (this.awaiting === 'login-user') {
       this.awaiting = 'login-pass';
-      return `‹base64 of username ${JSON.stringify(decodeBase64(line) ?? '?')}›`;
+      return `‹base64 of username ${this.userShown}›`;
     }
     if (this.awaiting === 'login-pass') {
       this.awaiting = 'none';
-      return `‹base64 of password ${masked}›`;
+      return `‹base64 of password ${this.maskedPassword}›`;
     }
-    const plain = /^AUTH\s+PLAIN\s+(\S+)$/i.exec(line);
-    if (plain) {
-      const user = decodeBase64(plain[1]!)?.split('\u0000')[1] ?? this.user ?? '?';
-      return `AUTH PLAIN ‹base64 of username ${JSON.stringify(user)} and password ${masked}›`;
-    }
+    if (/^AUTH\s+PLAIN\s+\S+$/i.test(line)) return `AUTH PLAIN ‹base64 of username ${this.userShown} and password ${this.maskedPassword}›`;
     if (/^AUTH\s+LOGIN$/i.test(line)) this.awaiting = 'login-user';
-    if (line.includes('/* secret */')) return line.replace('/* secret */', `‹secret ${masked}›`);
+    if (line.includes('/* secret */')) return line.replace('/* secret */', `‹secret ${this.maskedPassword}›`);
+    // Any other AUTH line carries a payload mailcheck did not build a mask for: show the verb only.
+    const auth = /^AUTH\s+(\S+)\s+\S+/i.exec(line);
+    if (auth) return `AUTH ${auth[1]!.toUpperCase()} ‹payload withheld›`;
     return line;
   }
 }

@@ -1,5 +1,5 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { safeLine } from '../report/safe-text.js';
+import { safeLine } from '../safety/text.js';
 
 export interface TlsInfo {
   protocol: string;
@@ -10,7 +10,10 @@ export interface TlsInfo {
   authorizationError?: string;
   subject?: string;
   issuer?: string;
+  /** ISO 8601; absent when the certificate's date does not parse (see validToUnreadable). */
   validTo?: string;
+  /** The expiry date as the certificate gave it, when it does not parse as a date: reported, never thrown. */
+  validToUnreadable?: string;
   altNames?: string;
   fingerprint256?: string;
 }
@@ -37,7 +40,12 @@ export function readTlsInfo(socket: TLSSocket): TlsInfo {
     const issuer = describeName(cert.issuer);
     if (subject) info.subject = subject;
     if (issuer) info.issuer = issuer;
-    if (cert.valid_to) info.validTo = new Date(cert.valid_to).toISOString();
+    if (cert.valid_to) {
+      // Server-supplied text: a date OpenSSL printed from a malformed field must not throw.
+      const expiry = new Date(cert.valid_to);
+      if (Number.isNaN(expiry.getTime())) info.validToUnreadable = safeLine(cert.valid_to, 80);
+      else info.validTo = expiry.toISOString();
+    }
     if (cert.subjectaltname) info.altNames = safeLine(cert.subjectaltname);
     if (cert.fingerprint256) info.fingerprint256 = cert.fingerprint256;
   }
@@ -50,5 +58,6 @@ export function describeTls(info: TlsInfo): string {
   if (info.subject) parts.push(`subject ${info.subject}`);
   if (info.issuer) parts.push(`issuer ${info.issuer}`);
   if (info.validTo) parts.push(`expires ${info.validTo.slice(0, 10)}`);
+  if (info.validToUnreadable !== undefined) parts.push(`expiry date does not parse (${info.validToUnreadable})`);
   return parts.join('; ');
 }

@@ -3,8 +3,8 @@ import { TLSSocket, createSecureContext } from 'node:tls';
 import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
-import type { Redactor } from '../report/redact.js';
-import { safeLine, safeLines } from '../report/safe-text.js';
+import { minRecognisableLength, Scrubber } from '../safety/secrets.js';
+import { safeLine, safeLines } from '../safety/text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { AuthLineRewriter, decodeServerPrompt } from './auth-lines.js';
 import { buildTestMessage, type TestMessage } from './message.js';
@@ -17,6 +17,9 @@ export interface WalkTarget {
   /** Implicit TLS from the first byte; otherwise STARTTLS is required before AUTH. */
   secure: boolean;
   user?: string;
+  /** The user as it may be shown in the AUTH lines (config/shown.ts), and whether it is a secret too. */
+  userShown?: string;
+  userIsSecret?: boolean;
   password?: string;
   senderAddress: string;
   senderHeader: string;
@@ -31,7 +34,6 @@ export interface WalkOptions extends WalkTarget {
   /** An extra CA to trust (the sandbox's own). */
   ca?: string;
   recorder: TranscriptRecorder;
-  redactor: Redactor;
   onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
   signal?: AbortSignal;
 }
@@ -97,6 +99,8 @@ class SmtpWalk {
   private finished = false;
   private resolve!: (result: WalkResult) => void;
   private readonly authLines: AuthLineRewriter;
+  /** What this server was given: the credentials, from the moment AUTH is sent (safety/secrets.ts). */
+  private readonly scrubber = new Scrubber();
   /** While the envelope is walked through customAuth, nodemailer logs commands as "secret": we log them ourselves. */
   private loggingEnvelopeOurselves = false;
   private lastEhloReply: string[] = [];
@@ -111,7 +115,7 @@ class SmtpWalk {
 
   constructor(private readonly o: WalkOptions) {
     this.stage = isIP(o.host) ? 'connect' : 'dns';
-    this.authLines = new AuthLineRewriter(o.user, o.password);
+    this.authLines = new AuthLineRewriter(o.userShown ?? '(none)', o.password);
     this.conn = new SMTPConnection({
       host: o.host,
       port: o.port,
@@ -163,6 +167,7 @@ class SmtpWalk {
       if (!this.result.authAdvertised) {
         this.info('the server did not advertise AUTH: the credentials were NOT checked');
       } else {
+        this.disclose(this.o.user, this.o.password);
         const loginError = await new Promise<NodemailerError | undefined>((done) =>
           this.conn.login({ user: this.o.user!, pass: this.o.password! }, (err) => done(err as NodemailerError | undefined)),
         );
@@ -184,7 +189,7 @@ class SmtpWalk {
     try {
       message = await this.testMessage!;
     } catch (error) {
-      return this.fail({ stage: 'data', code: 'EMESSAGE', message: `could not compose the test message: ${this.o.redactor.scrub(String((error as Error).message))}` });
+      return this.fail({ stage: 'data', code: 'EMESSAGE', message: `could not compose the test message: ${String((error as Error).message)}` });
     }
     this.result.messageId = message.messageId;
     const info = await new Promise<{ error?: NodemailerError; response?: string }>((done) =>
@@ -285,7 +290,7 @@ class SmtpWalk {
     const answered = this.awaitingReply.shift() ?? this.stage;
     this.lastRejection = /^[45]\d\d/.test(text) ? { stage: answered, response: text } : undefined;
     this.authLines.noteServerReply(text);
-    this.record('server', decodeServerPrompt(text));
+    this.record('server', decodeServerPrompt(this.scrubber.scrubReply(text)));
     this.checkReplyOrder(answered, text);
   }
 
@@ -347,7 +352,7 @@ class SmtpWalk {
       if (match) {
         this.result.authAdvertised = true;
         // Server text, printed in the auth check's detail: made safe, and a flood of names bounded.
-        this.result.authMechanisms = safeLine(match[1]!.trim()).split(/\s+/).slice(0, 20).map((m) => m.toUpperCase());
+        this.result.authMechanisms = safeLine(match[1]!.trim()).split(/\s+/).slice(0, 20).map((m: string) => m.toUpperCase());
       }
     }
   }
@@ -417,6 +422,9 @@ class SmtpWalk {
     }
     // Every failure passes here, so this is where its server-supplied texts become what
     // SmtpFailure promises the diagnosis rules and renderers: redacted and terminal-safe.
+    if (this.scrubber.withholds) {
+      failure.withheldWords = { message: safeLines(failure.message, 10).join('\n'), ...(failure.response !== undefined ? { response: safeLines(failure.response, 10).join('\n') } : {}) };
+    }
     failure.message = this.untrusted(failure.message);
     if (failure.response !== undefined) failure.response = this.untrusted(failure.response);
     // A reply is already in the transcript; a socket or TLS error is not, and without it the
@@ -426,9 +434,18 @@ class SmtpWalk {
     this.finish();
   }
 
-  /** Redacted, control characters neutralised, each line and the number of lines bounded. */
+  /** Scrubbed of what the server was given, control characters neutralised, each line and the number of lines bounded. */
   private untrusted(text: string): string {
-    return safeLines(this.o.redactor.scrub(text), 10).join('\n');
+    return safeLines(this.scrubber.scrubReply(text), 10).join('\n');
+  }
+
+  /** From now on the server knows the credentials, so its text may echo them. */
+  private disclose(user: string, password: string): void {
+    this.scrubber.add(password, user);
+    if (this.o.userIsSecret) this.scrubber.add(user);
+    if (this.scrubber.withholds) {
+      this.info(`the password has fewer than ${minRecognisableLength} characters, too few to tell an echo of it from ordinary words: the server's text after login is withheld (its reply codes are kept)`);
+    }
   }
 
   private succeed(): void {

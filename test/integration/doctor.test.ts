@@ -53,12 +53,11 @@ interface Run {
 async function doctor(loaded: LoadedConfig, opts: { send?: boolean; recipient?: string } = {}): Promise<Run> {
   const check = networkCheckFor(loaded, opts.send ?? false);
   expect(check, 'lint passed, so a network check runs').toBeDefined();
-  const recorder = new TranscriptRecorder(loaded.redactor);
+  const recorder = new TranscriptRecorder();
   const findings = await check!.run({
     send: opts.send ?? false,
     timeoutMs: 3000,
     recorder,
-    redactor: loaded.redactor,
     ca: (await localhostCert()).cert,
     ...(opts.recipient ? { recipient: opts.recipient } : {}),
   });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { walkSmtp } from '../../src/smtp/walk.js';
-import { Redactor } from '../../src/report/redact.js';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { defaultPassword, defaultUser, startTestServer, type TestServer } from '../fixtures/smtp-server.js';
@@ -13,11 +12,10 @@ describe('fixture smoke', () => {
   afterAll(() => server.close());
 
   it('records commands after STARTTLS and no DATA in envelope mode', async () => {
-    const redactor = new Redactor().add(defaultPassword, defaultUser);
     const result = await walkSmtp({
       host: '127.0.0.1', port: server.port, secure: false, user: defaultUser, password: defaultPassword,
       senderAddress: 'a@example.com', senderHeader: 'a@example.com', recipient: 'b@example.com',
-      timeoutMs: 3000, deliver: false, ca: (await localhostCert()).cert, recorder: new TranscriptRecorder(redactor), redactor,
+      timeoutMs: 3000, deliver: false, ca: (await localhostCert()).cert, recorder: new TranscriptRecorder(),
     });
     expect(result.ok).toBe(true);
     // QUIT is sent as the walk resolves and may reach the server a moment later.

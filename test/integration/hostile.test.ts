@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { runSmtpCheck } from '../../src/checks/smtp.js';
 import type { SmtpStage } from '../../src/diagnose/types.js';
 import { ExitCode, type FailureClass } from '../../src/exit-codes.js';
-import { Redactor } from '../../src/report/redact.js';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { runCli, stackTrace } from '../fixtures/cli.js';
@@ -57,8 +56,7 @@ const password = 'hostile-pw-Zx81';
 const user = 'mailer';
 
 async function walkAgainst(c: HostileCase, port: number) {
-  const redactor = new Redactor().add(password, user);
-  const recorder = new TranscriptRecorder(redactor);
+  const recorder = new TranscriptRecorder();
   const started = performance.now();
   const outcome = await runSmtpCheck({
     settings: {
@@ -66,6 +64,8 @@ async function walkAgainst(c: HostileCase, port: number) {
       port,
       secure: c.tls ?? false,
       user,
+      userShown: JSON.stringify(user),
+      userIsSecret: false,
       password,
       senderAddress: 'sender@example.com',
       senderHeader: 'sender@example.com',
@@ -76,7 +76,6 @@ async function walkAgainst(c: HostileCase, port: number) {
     timeoutMs: c.timeoutMs,
     ca: (await localhostCert()).cert,
     recorder,
-    redactor,
   });
   return { ...outcome, recorder, ms: performance.now() - started };
 }

@@ -253,16 +253,15 @@ async function checkFile(env: NodeJS.ProcessEnv = {}): Promise<{ loaded: LoadedC
     deliver: false,
     timeoutMs: 3000,
     ca,
-    recorder: new TranscriptRecorder(loaded.redactor),
-    redactor: loaded.redactor,
+    recorder: new TranscriptRecorder(),
   });
   return { loaded, problems: outcome.diagnoses, ok: outcome.walk.ok };
 }
 
-function capture(loaded: LoadedConfig): { output: Output; text: () => string } {
+function capture(): { output: Output; text: () => string } {
   let text = '';
   const sink = { write: (chunk: string) => (text += chunk) };
-  return { output: new Output(loaded.redactor, sink, sink), text: () => text };
+  return { output: new Output(sink, sink), text: () => text };
 }
 
 const wrongSecure = () =>
@@ -274,7 +273,7 @@ describe('offering the fix after a failed check', () => {
     const { loaded, problems } = await checkFile();
     expect(problems.map((p) => p.id)).toEqual(['tls.implicit-on-starttls-port']);
     const prompter = scripted([{ expect: /Apply this change to .*\.env\?/, answer: false }]);
-    const out = capture(loaded);
+    const out = capture();
     expect(await offerFix({ plans: planFixes(problems, loaded), output: out.output, color: false, prompter })).toBe('done');
     expect(await readFile(envPath, 'utf8')).toBe(wrongSecure());
     expect(await readdir(dir)).toEqual(['.env']);
@@ -290,7 +289,7 @@ describe('offering the fix after a failed check', () => {
       { expect: /Apply this change/, answer: true },
       { expect: /Run the check again/, answer: true },
     ]);
-    const out = capture(loaded);
+    const out = capture();
     expect(await offerFix({ plans: planFixes(problems, loaded), output: out.output, color: false, prompter })).toBe('rerun');
     expect(await readFile(envPath, 'utf8')).toBe(wrongSecure().replace('SMTP_SECURE=1 # was', 'SMTP_SECURE=0 # was'));
     expect(await readFile(`${envPath}.bak`, 'utf8')).toBe(wrongSecure());
@@ -309,7 +308,7 @@ describe('offering the fix after a failed check', () => {
       { expect: /Apply this change/, answer: true },
       { expect: /Run the check again/, answer: false },
     ]);
-    const out = capture(loaded);
+    const out = capture();
     expect(await offerFix({ plans: planFixes(problems, loaded), output: out.output, color: false, prompter })).toBe('done');
     expect(await readFile(envPath, 'utf8')).toBe(text.replace('SMTP_USER=me@example.com', 'SMTP_USER=resend'));
     expect(await readFile(`${envPath}.bak`, 'utf8')).toBe('an older backup\n');
@@ -323,7 +322,7 @@ describe('offering the fix after a failed check', () => {
     await writeFile(envPath, text);
     const { loaded, problems } = await checkFile({ SMTP_SECURE: '1' });
     const prompter = scripted([]);
-    const out = capture(loaded);
+    const out = capture();
     expect(await offerFix({ plans: planFixes(problems, loaded), output: out.output, color: false, prompter })).toBe('done');
     expect(out.text()).toMatch(/SMTP_SECURE comes from the environment, which mailcheck cannot edit: set SMTP_SECURE=0 where it is exported/);
     expect(await readFile(envPath, 'utf8')).toBe(text);

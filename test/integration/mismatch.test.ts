@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSmtpCheck, type SmtpCheckOutcome } from '../../src/checks/smtp.js';
 import type { SmtpSettings } from '../../src/config/smtp-settings.js';
-import { Redactor } from '../../src/report/redact.js';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { defaultPassword, defaultUser, startTestServer, type TestServer } from '../fixtures/smtp-server.js';
@@ -52,14 +51,15 @@ async function check(port: number, secure: boolean, timeoutMs = 8000): Promise<R
     port,
     secure,
     user: defaultUser,
+    userShown: JSON.stringify(defaultUser),
+    userIsSecret: false,
     password: defaultPassword,
     senderAddress: 'app@example.com',
     senderHeader: 'app@example.com',
     names,
   };
-  const redactor = new Redactor().add(defaultPassword, defaultUser);
-  const recorder = new TranscriptRecorder(redactor);
-  const outcome = await runSmtpCheck({ settings, recipient: 'you@example.com', deliver: false, timeoutMs, recorder, redactor, ca });
+  const recorder = new TranscriptRecorder();
+  const outcome = await runSmtpCheck({ settings, recipient: 'you@example.com', deliver: false, timeoutMs, recorder, ca });
   return { ...outcome, text: recorder.lines.map((l) => `${l.dir} ${l.text}`).join('\n') };
 }
 

@@ -3,7 +3,6 @@ import { probeMatrix } from '../../src/probe/matrix.js';
 import { recommend } from '../../src/probe/recommend.js';
 import type { ProbeCell, ProbeMode, ProbeReport } from '../../src/probe/types.js';
 import { probeVerdict } from '../../src/probe/verdict.js';
-import { Redactor } from '../../src/report/redact.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { defaultPassword, defaultUser, startTestServer, type TestServer } from '../fixtures/smtp-server.js';
 import { closedPort, startNeverAcceptingListener, startSilentListener, type Listener } from '../fixtures/unreachable.mjs';
@@ -46,7 +45,7 @@ const cellOf = (cells: ProbeCell[], port: number, mode: ProbeMode, family = 4) =
 const statuses = (cells: ProbeCell[], port: number) => Object.fromEntries(cells.filter((c) => c.port === port && c.family === 4).map((c) => [c.mode, c.status]));
 
 function probe(ports: number[], extra: { login?: { user: string; password: string }; addresses?: typeof v4[] | { family: 4 | 6; address: string }[] } = {}) {
-  return probeMatrix({ host: '127.0.0.1', addresses: extra.addresses ?? [v4], ports, timeoutMs, ca, redactor: new Redactor().add(extra.login?.password, extra.login?.user), ...(extra.login ? { login: extra.login } : {}) });
+  return probeMatrix({ host: '127.0.0.1', addresses: extra.addresses ?? [v4], ports, timeoutMs, ca, ...(extra.login ? { login: extra.login } : {}) });
 }
 
 function report(cells: ProbeCell[], ports: number[], configured?: { port: number; mode: ProbeMode }): ProbeReport {

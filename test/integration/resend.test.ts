@@ -3,7 +3,6 @@
  * (src/resend/fake-server.ts), through the real resend SDK.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Redactor } from '../../src/report/redact.js';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { runResendChecks, type ResendCheckOptions } from '../../src/resend/checks.js';
 import { resolveEndpoint } from '../../src/resend/endpoint.js';
@@ -51,15 +50,13 @@ interface Run {
 async function run(r: Run = {}) {
   if (!r.baseUrl) fake = await startFakeResend({ ...baseOptions, ...r.fake });
   const key = r.key ?? fullKey;
-  const redactor = new Redactor().add(key);
-  const recorder = new TranscriptRecorder(redactor);
+  const recorder = new TranscriptRecorder();
   const outcome = await runResendChecks({
     settings: settings(key, r.sender ?? 'App <noreply@example.com>'),
     endpoint: resolveEndpoint({ RESEND_BASE_URL: r.baseUrl ?? fake!.url }),
     recipient: 'recipient' in r ? r.recipient : 'delivered@resend.dev',
     timeoutMs: 2000,
     recorder,
-    redactor,
     ...r.extra,
   });
   const status = Object.fromEntries(outcome.checks.map((c) => [c.id, c.status]));
@@ -271,13 +268,11 @@ describe('Resend checks against the fake API', () => {
 
   it('the SMTP relay: the SMTP password is checked as an API key and a revoked one is named in SMTP_PASSWORD', async () => {
     fake = await startFakeResend(baseOptions);
-    const redactor = new Redactor().add('re_Revoked9_abcdefghijklmnopqrstuvwx');
     const outcome = await runResendChecks({
       settings: { ...settings('re_Revoked9_abcdefghijklmnopqrstuvwx', 'noreply@example.com'), names: { apiKey: 'SMTP_PASSWORD', sender: 'SMTP_SENDER' }, viaSmtpRelay: true },
       endpoint: resolveEndpoint({ RESEND_BASE_URL: fake.url }),
       timeoutMs: 2000,
-      recorder: new TranscriptRecorder(redactor),
-      redactor,
+      recorder: new TranscriptRecorder(),
     });
     expect(outcome.checks.map((c) => [c.id, c.status])).toEqual([['resend.key', 'fail'], ['resend.domain', 'skip']]);
     expect(outcome.checks[0]!.title).toBe('SMTP_PASSWORD as API key');

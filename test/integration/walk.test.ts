@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runSmtpCheck, type SmtpCheckOutcome } from '../../src/checks/smtp.js';
 import type { SmtpSettings } from '../../src/config/smtp-settings.js';
 import { diagnoseSmtpFailure } from '../../src/diagnose/smtp-rules.js';
-import { Redactor } from '../../src/report/redact.js';
 import { TranscriptRecorder, type TranscriptLine } from '../../src/report/transcript.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
 import { defaultPassword, defaultUser, startTestServer, type TestServer, type TestServerOptions } from '../fixtures/smtp-server.js';
@@ -43,16 +42,17 @@ async function walk(port: number, o: { secure?: boolean; password?: string; ca?:
     port,
     secure: o.secure ?? false,
     user: defaultUser,
+    userShown: JSON.stringify(defaultUser),
+    userIsSecret: false,
     password,
     senderAddress: sender,
     senderHeader: `App <${sender}>`,
     names,
   };
-  const redactor = new Redactor().add(password, defaultUser);
-  const recorder = new TranscriptRecorder(redactor);
+  const recorder = new TranscriptRecorder();
   // By default trust the fixture's localhost certificate, as a real CA would be trusted.
   const ca = o.ca === false ? undefined : (o.ca ?? (await localhostCert()).cert);
-  const outcome = await runSmtpCheck({ settings, recipient, deliver: true, timeoutMs: o.timeoutMs ?? 3000, recorder, redactor, ...(ca ? { ca } : {}) });
+  const outcome = await runSmtpCheck({ settings, recipient, deliver: true, timeoutMs: o.timeoutMs ?? 3000, recorder, ...(ca ? { ca } : {}) });
   const text = recorder.lines.map((l) => `${l.dir} ${l.text}`).join('\n');
   const status = Object.fromEntries(outcome.checks.map((c) => [c.id, c.status]));
   return { ...outcome, transcript: recorder.lines, text, status };

@@ -140,12 +140,13 @@ describe('renderEnvDiff', () => {
         '--- .env',
         '+++ .env',
         '@@ -2,4 +2,4 @@',
-        ' SMTP_HOST=smtp.resend.com',
+        // Unchanged context shows names only: a .env holds other secrets too.
+        ' SMTP_HOST=…',
         '-SMTP_PASSWORD=re_…(15 chars)',
         '-SMTP_SECURE=1',
         '+SMTP_PASSWORD=re_…(16 chars)',
         '+SMTP_SECURE=0',
-        ' SMTP_PORT=587',
+        ' SMTP_PORT=…',
         '',
       ].join('\n'),
     );
@@ -165,7 +166,7 @@ describe('renderEnvDiff', () => {
       { name: 'F', value: 'y' },
     ]);
     expect(renderEnvDiff(before, after, { path: 'app.env' })).toBe(
-      ['--- app.env', '+++ app.env', '@@ -1,2 +1,2 @@', '-A=1', '+A=x', ' B=2', '@@ -5,2 +5,2 @@', ' E=5', '-F=6', '+F=y', ''].join('\n'),
+      ['--- app.env', '+++ app.env', '@@ -1,2 +1,2 @@', '-A=1', '+A=x', ' B=…', '@@ -5,2 +5,2 @@', ' E=…', '-F=6', '+F=y', ''].join('\n'),
     );
     expect(renderEnvDiff(before, before, { path: 'app.env' })).toBe('');
   });

@@ -32,6 +32,8 @@ const net = (stage: 'dns' | 'connect' | 'tls' | 'http', code: string, extra: Par
 
 /** Every documented error (field notes §3) and every network cause, with the diagnosis and exit code it must get. */
 const table: { name: string; failure: ResendFailure; id: string; exit: number }[] = [
+  { name: 'an HTML 403 from a proxy (not the API)', failure: list({ statusCode: 403, name: 'mailcheck_not_api', message: 'an answer that is not JSON (text/html, 512 bytes)' }), id: 'resend.bad-response', exit: ExitCode.protocol },
+  { name: 'a redirect (the API never redirects)', failure: send({ statusCode: 302, name: 'mailcheck_not_api', message: 'a redirect to https://login.example/' }), id: 'resend.bad-response', exit: ExitCode.protocol },
   { name: 'missing key (401)', failure: list({ statusCode: 401, name: 'missing_api_key', message: 'Missing API key in the authorization header.' }), id: 'resend.key.missing', exit: ExitCode.auth },
   { name: 'invalid key (403 invalid_api_key)', failure: list({ statusCode: 403, name: 'invalid_api_key', message: 'API key is invalid' }), id: 'resend.key.invalid', exit: ExitCode.auth },
   { name: 'invalid key reported as validation_error', failure: list({ statusCode: 400, name: 'validation_error', message: 'API key is invalid' }), id: 'resend.key.invalid', exit: ExitCode.auth },

@@ -44,3 +44,28 @@ export function safeLines(text: string, maxLines = 40): string[] {
   if (lines.length > maxLines) kept.push(`… (${lines.length - maxLines} more lines)`);
   return kept;
 }
+
+// What may reach a terminal or a log from mailcheck itself: line ends, tabs, and the colour
+// sequences chalk writes (SGR: ESC [ digits m). Everything else is escaped at the output gate.
+const controlOrSgr = /\x1b\[[0-9;]*m|[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+/**
+ * A line that a CI runner would execute: GitHub's runner reads `::command::` at the start of any
+ * line on stdout or stderr (leading spaces are skipped) and the older `##[command]` form anywhere
+ * in a line. Mailcheck writes such lines only through Output.workflowCommand.
+ */
+const workflowCommand = /^(\s*)::|##\[/g;
+
+/**
+ * The last defence before bytes leave the process, for every line mailcheck prints: escape
+ * sequences other than colour (OSC 52 clipboard writes, window titles, `ESC c` resets) are
+ * shown as `\xNN`, and nothing can start a CI workflow command. Text from servers, files and
+ * flags is already made safe where it enters; this holds even where that was forgotten.
+ */
+export function inertOutput(text: string): string {
+  return text
+    .replace(controlOrSgr, (match) => (match === '\n' || match === '\t' || match.startsWith('\x1b[') ? match : visible(match)))
+    .split('\n')
+    .map((line) => line.replace(workflowCommand, (_match, indent: string | undefined) => (indent !== undefined ? `${indent}\\x3A:` : '#\\x23[')))
+    .join('\n');
+}
