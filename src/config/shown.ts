@@ -7,9 +7,12 @@ type Settings = Partial<Record<SettingKey, Setting>>;
 
 /**
  * How a configuration value may be shown: the mask for a secret, for anything shaped like a
- * credential (an API key pasted into SMTP_USER) and for a value equal to a secret (SMTP_USER set
- * to the password); otherwise the value, made terminal-safe. Every place that shows a value
- * (the header, lint messages, the transcript's AUTH lines) goes through here.
+ * credential (an API key pasted into SMTP_USER) and for a username equal to the password (showing
+ * it would show the password); otherwise the value, made terminal-safe. Every place that shows a
+ * value (the header, lint messages, the transcript's AUTH lines) goes through here.
+ *
+ * Only the username is compared with the password: masking SMTP_SECURE because the password is
+ * also "0" would tell the reader what the password is.
  */
 export function shownValue(key: SettingKey, settings: Settings): string {
   const value = settings[key]?.value ?? '';
@@ -27,5 +30,5 @@ export function mustMask(key: SettingKey, settings: Settings): boolean {
   if (value === undefined) return false;
   if (secretKeys.includes(key) || looksLikeCredential(value)) return true;
   const trimmed = value.trim();
-  return trimmed !== '' && secretKeys.some((secret) => settings[secret]?.value.trim() === trimmed);
+  return key === 'user' && trimmed !== '' && settings.password?.value.trim() === trimmed;
 }
