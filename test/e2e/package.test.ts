@@ -1,0 +1,161 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect } from '../fixtures/cli.js';
+import { ensureBuilt } from './cli-harness.js';
+
+/**
+ * The package as a user gets it (issue 16): `npm pack`, then the tarball installed into a fresh
+ * project with an empty npm cache and `--offline`. The install can only succeed offline if the
+ * tarball asks for no dependency at all, so it is itself the check that dist/ is self-contained;
+ * the installed copy then runs with no node_modules beside it but its own.
+ */
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
+/** The goal of issue 16: installing mailcheck adds at most this much. */
+const MAX_INSTALLED_BYTES = 5_000_000;
+const MAX_PACKAGES = 10;
+
+let work: string;
+let project: string;
+let installed: string;
+let packed: { filename: string; files: { path: string }[] };
+
+/** npm with its own empty cache, no registry traffic of its own accord, and no nagging. */
+function npm(args: string[], cwd: string) {
+  const env = {
+    PATH: process.env.PATH,
+    HOME: work,
+    npm_config_cache: join(work, 'npm-cache'),
+    npm_config_update_notifier: 'false',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+  };
+  return promisify(execFile)('npm', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
+}
+
+function run(file: string, args: string[], cwd: string) {
+  const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return collect(child);
+}
+
+/** Apparent bytes of the regular files under dir (symlinks, such as .bin entries, not followed). */
+function treeBytes(dir: string): number {
+  let bytes = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) bytes += treeBytes(path);
+    else if (entry.isFile()) bytes += lstatSync(path).size;
+  }
+  return bytes;
+}
+
+/** Folders with a package.json directly under node_modules (scoped and nested included). */
+function packagesIn(nodeModules: string): string[] {
+  if (!existsSync(nodeModules)) return [];
+  return readdirSync(nodeModules, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .flatMap((e) => (e.name.startsWith('@') ? readdirSync(join(nodeModules, e.name)).map((n) => join(e.name, n)) : [e.name]))
+    .flatMap((name) => {
+      const dir = join(nodeModules, name);
+      return [...(existsSync(join(dir, 'package.json')) ? [name] : []), ...packagesIn(join(dir, 'node_modules')).map((n) => `${name}/node_modules/${n}`)];
+    });
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  work = mkdtempSync(join(tmpdir(), 'mailcheck-package-'));
+  // --ignore-scripts: `npm test` has just built dist/; `prepare` would only build it again.
+  const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root);
+  packed = JSON.parse(stdout)[0];
+  project = join(work, 'project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-project', version: '1.0.0', private: true }));
+  await npm(['install', '--offline', '--no-package-lock', join(work, packed.filename)], project).catch((error: Error) => {
+    throw new Error(`installing the tarball offline failed: does package.json list a runtime dependency again? Everything belongs in the bundle.\n${error.message}`);
+  });
+  installed = join(project, 'node_modules', own.name);
+}, 120_000);
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('holds the program and its licences, and no source, tests or source maps', () => {
+    const paths = packed.files.map((f) => f.path);
+    expect(paths).toContain('bin/mailcheck.cjs');
+    expect(paths).toContain('dist/cli.js');
+    expect(paths).toContain('dist/THIRD-PARTY-LICENSES.txt');
+    const unexpected = paths.filter((p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p));
+    expect(unexpected).toEqual([]);
+  });
+
+  it('asks for no dependencies: installing it installs only mailcheck, within the size bound', () => {
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(manifest.optionalDependencies ?? {}).toEqual({});
+    expect(manifest.peerDependencies ?? {}).toEqual({});
+    const packages = packagesIn(join(project, 'node_modules'));
+    expect(packages).toEqual([own.name]);
+    expect(packages.length).toBeLessThanOrEqual(MAX_PACKAGES);
+    expect(treeBytes(join(project, 'node_modules'))).toBeLessThanOrEqual(MAX_INSTALLED_BYTES);
+  });
+});
+
+describe('the installed copy', () => {
+  const bin = () => join(project, 'node_modules', '.bin', 'mailcheck');
+
+  it('--version prints the package version', async () => {
+    const r = await run(bin(), ['--version'], project);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${own.version}\n`);
+    expect(r.code).toBe(0);
+  });
+
+  it('--help loads the CLI and exits 0', async () => {
+    const r = await run(bin(), ['--help'], project);
+    expect(r.stdout).toMatch(/^Usage: mailcheck/);
+    expect(r.code).toBe(0);
+  });
+
+  it('`test --sandbox` walks a whole session (smtp-server, selfsigned, nodemailer) and exits 0', async () => {
+    const r = await run(bin(), ['test', '--sandbox'], project);
+    expect(r.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
+    expect(r.code).toBe(0);
+  });
+
+  it('every chunk in dist/ loads with no node_modules but its own (lazy ones such as ora and @inquirer/prompts too)', async () => {
+    // A chunk that failed to load would be noticed only where it is used: ora's, for one, only on
+    // a terminal, and its failure is swallowed (no spinner). Importing each one catches that here.
+    const chunks = readdirSync(join(installed, 'dist')).filter((f) => f.endsWith('.js'));
+    const script = `for (const f of ${JSON.stringify(chunks)}) await import('./dist/' + f);`;
+    const r = await run(process.execPath, ['--input-type=module', '-e', script], installed);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('ships THIRD-PARTY-LICENSES.txt naming every package bundled into dist/', () => {
+    const licences = readFileSync(join(installed, 'dist', 'THIRD-PARTY-LICENSES.txt'), 'utf8');
+    // esbuild heads each bundled file with a `// node_modules/<package>/<file>` comment: an account
+    // of what is in the bundle that does not come from the build script's own bookkeeping.
+    const bundled = new Set<string>();
+    for (const file of readdirSync(join(installed, 'dist')).filter((f) => f.endsWith('.js'))) {
+      for (const [, path] of readFileSync(join(installed, 'dist', file), 'utf8').matchAll(/^\/\/ (node_modules\/\S+)$/gm)) {
+        const at = path!.lastIndexOf('node_modules/');
+        const [first, second] = path!.slice(at + 'node_modules/'.length).split('/');
+        bundled.add(path!.slice(0, at) + 'node_modules/' + (first!.startsWith('@') ? `${first}/${second}` : first));
+      }
+    }
+    expect(bundled.size).toBeGreaterThan(20); // nodemailer, smtp-server, commander, ... and theirs
+    const missing = [...bundled].filter((dir) => {
+      const { name, version } = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+      return !licences.includes(`\n${name}@${version}\nLicense: `);
+    });
+    expect(missing).toEqual([]);
+  });
+});
