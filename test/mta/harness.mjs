@@ -166,11 +166,19 @@ function killGroup(child, signal) {
   }
 }
 
-// Children must not outlive a test run that ends without calling stop() (a crash, a timeout).
+// Daemons must not outlive a run that ends without calling stop() (a crash, a timeout, Ctrl-C):
+// their own process groups do not get the terminal's or the test runner's signals.
 const running = new Set();
-process.once('exit', () => {
+const killAll = () => {
   for (const d of running) killGroup(d.child, 'SIGKILL');
-});
+};
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    killAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 async function started(d, port, what) {
   running.add(d);
