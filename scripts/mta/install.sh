@@ -21,7 +21,8 @@ if ! command -v apt-get >/dev/null; then echo "scripts/mta/install.sh: needs apt
 
 # Exim's binary is run from the unpacked package, but the shared libraries it links are ordinary
 # packages that conflict with nothing.
-system_packages=(postfix dovecot-core swaks time openssl ca-certificates
+# swaks needs its Recommends for TLS (IO::Socket::SSL, Net::SSLeay) and AUTH (Authen::SASL is optional).
+system_packages=(postfix dovecot-core swaks libio-socket-ssl-perl libnet-ssleay-perl time openssl ca-certificates
   libdb5.3 libgnutls-dane0 libgnutls30 libidn12 libidn2-0 libnsl2 libpcre2-8-0 libcrypt1)
 missing=()
 for p in "${system_packages[@]}"; do
@@ -68,4 +69,5 @@ if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
 fi
 
 dpkg-query -W postfix dovecot-core swaks
-"$exim_dir/usr/sbin/exim4" -bV 2>/dev/null | grep "^Exim version" || { echo "exim4 from $exim_dir does not run" >&2; exit 1; }
+# An empty configuration (-C /dev/null) is valid for -bV; without -C it looks for /etc/exim4.
+"$exim_dir/usr/sbin/exim4" -C /dev/null -bV 2>/dev/null | head -1 || { echo "exim4 from $exim_dir does not run" >&2; exit 1; }
