@@ -201,7 +201,7 @@ async function measureSessions(skipped) {
  * install, when the real MTAs cannot run here.
  */
 async function measurePostfix(skipped) {
-  const unavailable = mtaUnavailable();
+  const unavailable = mtaUnavailable('postfix');
   if (unavailable) {
     skipped.push(`Postfix rows (${unavailable})`);
     return { results: [], failed: [] };

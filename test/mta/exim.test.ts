@@ -8,7 +8,7 @@ import { describeWithMtas, expectOutcome, lines, mailcheck } from './mta.js';
  * once for this file (test/mta/harness.mjs says which listener is which). Exact exit codes and
  * diagnosis ids; `it.fails` marks what mailcheck gets wrong today (issue 13).
  */
-describeWithMtas('Exim 4 (GnuTLS) on loopback', () => {
+describeWithMtas('Exim 4 (GnuTLS) on loopback', 'exim', () => {
   let lab: Lab<EximPort>;
   const to = (local: string) => `${local}@${lab.domain}`;
   const starttls = (port: EximPort) => ({ port: lab.ports[port], secure: '0' as const });

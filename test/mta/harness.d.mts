@@ -5,8 +5,8 @@ export const domain: { postfix: string; exim: string };
 export const login: { user: string; password: string };
 export const wrongPassword: string;
 
-/** Why the real MTAs cannot run here, or undefined when they can. */
-export function mtaUnavailable(): string | undefined;
+/** Why these real MTAs (default: all of them) cannot run here, or undefined when they can. */
+export function mtaUnavailable(kind?: 'postfix' | 'exim' | 'all'): string | undefined;
 export function freePorts(count: number): Promise<number[]>;
 export function waitForPort(port: number, ms?: number, what?: string): Promise<void>;
 

@@ -37,10 +37,11 @@ export const wrongPassword = 'not-the-password';
  * Why the real MTAs cannot run here, or undefined when they can. Tests skip with this message,
  * except on CI, where a missing MTA must fail the run (see requireMtas in ./mta.ts).
  */
-export function mtaUnavailable() {
+export function mtaUnavailable(kind = 'all') {
   if (process.platform !== 'linux') return 'real-MTA tests need Linux (Debian 12)';
   if (userInfo().uid !== 0) return `real-MTA tests need root (Postfix, Dovecot and Exim start as root); run them as root after \`sudo ${installScript}\``;
-  const missing = [postfixBinary, postfixMaster, dovecotBinary, eximBinary].filter((p) => !existsSync(p));
+  const needed = { postfix: [postfixBinary, postfixMaster, dovecotBinary], exim: [eximBinary] };
+  const missing = (kind === 'all' ? [...needed.postfix, ...needed.exim] : needed[kind]).filter((p) => !existsSync(p));
   if (missing.length) return `not installed: ${missing.join(', ')}; run \`${installScript}\` as root (Debian 12)`;
   return undefined;
 }
@@ -273,7 +274,7 @@ service stats {
  * app@mta.test (owned by `login.user`: reject_sender_login_mismatch), other@mta.test is refused.
  */
 export async function startPostfix({ greetWait = '4s', messageSizeLimit = 65536, tinySizeLimit = 300 } = {}) {
-  const unavailable = mtaUnavailable();
+  const unavailable = mtaUnavailable('postfix');
   if (unavailable) throw new Error(unavailable);
   const dir = labDir('postfix');
   const stops = [];
@@ -414,7 +415,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
  * unrouteable (550); other domains: 550 relay not permitted; sender blocked@exim.test: 550 at MAIL.
  */
 export async function startExim({ messageSizeLimit = '64K', tinySizeLimit = 300 } = {}) {
-  const unavailable = mtaUnavailable();
+  const unavailable = mtaUnavailable('exim');
   if (unavailable) throw new Error(unavailable);
   const dir = labDir('exim');
   const stops = [];

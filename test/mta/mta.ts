@@ -8,18 +8,19 @@ import { installScript, login, mtaUnavailable, type Lab } from './harness.mjs';
  * against a lab listener and read its JSON report.
  */
 
-const unavailable = mtaUnavailable();
-
 /**
- * `describe` for a file that needs the real MTAs: skipped with the reason (and the script to run)
- * in its name when they cannot start here, but on CI (CI=true) a missing MTA fails the run, so a
- * green CI cannot hide a suite that never ran.
+ * `describe` for a file that needs real MTAs: skipped with the reason (and the script to run)
+ * when they cannot start here, but on CI (CI=true) a missing MTA fails the run, so a green CI
+ * cannot hide a suite that never ran.
  */
-export function describeWithMtas(name: string, body: () => void): void {
+export function describeWithMtas(name: string, kind: 'postfix' | 'exim', body: () => void): void {
+  const unavailable = mtaUnavailable(kind);
   if (unavailable && process.env.CI === 'true') {
     throw new Error(`${name}: ${unavailable}. On CI the real-MTA tests must run: .ci/run calls ${installScript} before npm test.`);
   }
   if (unavailable) {
+    // The default reporter shows only a count of skipped tests, so say why where it is seen.
+    console.warn(`skipping ${name}: ${unavailable}`);
     describe.skip(`${name} (skipped: ${unavailable})`, body);
   } else {
     describe(name, body);

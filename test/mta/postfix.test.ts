@@ -9,7 +9,7 @@ import { describeWithMtas, expectOutcome, lines, mailcheck } from './mta.js';
  * diagnosis ids. `it.fails` marks what mailcheck gets wrong today (issue 13): those tests assert
  * the right behaviour, so they start passing, and vitest reports them, when the product is fixed.
  */
-describeWithMtas('Postfix + Dovecot on loopback', () => {
+describeWithMtas('Postfix + Dovecot on loopback', 'postfix', () => {
   let lab: Lab<PostfixPort>;
   const to = (local: string) => `${local}@${lab.domain}`;
   const starttls = (port: PostfixPort) => ({ port: lab.ports[port], secure: '0' as const });
@@ -131,7 +131,9 @@ describeWithMtas('Postfix + Dovecot on loopback', () => {
     // The first failure from this IP: no anvil penalty yet.
     const run = await mailcheck(lab, { ...starttls('slowAuth'), password: wrongPassword }, ['test', '--to', to('inbox')]);
     expectOutcome(run, ExitCode.auth, ['auth.rejected']);
-    expect(run.ms).toBeGreaterThan(1900);
+    // Dovecot answers queued failures in batches on a timer, so the delay is "up to about 2 s"
+    // (1.7 to 2.2 s seen); a session without it takes about 0.3 s.
+    expect(run.ms).toBeGreaterThan(1000);
   });
 
   // issue 13: Dovecot's anvil adds a growing per-IP penalty to auth_failure_delay (here 2 s + 4 s),
