@@ -51,6 +51,8 @@ if [ ! -x "$exim_dir/usr/sbin/exim4" ]; then
   (cd "$work" && { apt-get download exim4-daemon-light 2>/dev/null || { apt_update_once; apt-get download exim4-daemon-light; }; })
   mkdir -p "$exim_dir"
   for deb in "$work"/*.deb; do dpkg -x "$deb" "$exim_dir"; done
+  # Not known to dpkg (it is not installed), so keep the package's name and version beside it.
+  dpkg-deb -f "$work"/exim4-daemon-light_*.deb Package Version | paste -sd' ' > "$exim_dir/PACKAGE"
   rm -rf "$work"
 fi
 
@@ -70,4 +72,5 @@ fi
 
 dpkg-query -W postfix dovecot-core swaks
 # An empty configuration (-C /dev/null) is valid for -bV; without -C it looks for /etc/exim4.
+cat "$exim_dir/PACKAGE" 2>/dev/null || true
 "$exim_dir/usr/sbin/exim4" -C /dev/null -bV 2>/dev/null | head -1 || { echo "exim4 from $exim_dir does not run" >&2; exit 1; }
