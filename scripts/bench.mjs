@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// Start-up and session benchmark (issue 7). Prints the median wall time and peak memory of:
-// `node -e 0`, `mailcheck --version`, `mailcheck --help`, a full `mailcheck test` walk
-// (STARTTLS, AUTH, MAIL, RCPT, DATA) against a loopback server, and the same session with swaks
-// when it is installed; then the ratios against the goals. It installs nothing and skips what is
-// missing, saying so.
+// Start-up and session benchmark (issue 7). Prints the median wall time, CPU time (user+sys of
+// the child) and peak memory of: `node -e 0`, `mailcheck --version`, `mailcheck --help`, a full
+// `mailcheck test` walk (STARTTLS, AUTH, MAIL, RCPT, DATA) against a loopback smtp-server, and
+// the same session with swaks when it is installed; then the same against a real MTA, Postfix
+// with Dovecot SASL (test/mta/harness.mjs starts it on loopback with a private CA): `mailcheck
+// test` and `mailcheck doctor` against swaks doing the same (`--quit-after RCPT` for doctor),
+// both verifying the certificate against that CA. Then the ratios. It installs nothing and
+// skips what is missing, saying so (the real MTAs: scripts/mta/install.sh, as root).
 //
 //   npm run bench                  # BENCH_RUNS=40 npm run bench for more samples
 //
@@ -30,6 +33,7 @@ import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { domain, login, mtaUnavailable, startPostfix } from '../test/mta/harness.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'mailcheck.cjs');
@@ -43,6 +47,10 @@ const CASE = {
   mailcheck: 'mailcheck test (full walk)',
   swaks: 'swaks (same session)',
   swaksVerify: 'swaks --tls-verify (same session, verifying like mailcheck)',
+  mtaTest: 'Postfix: mailcheck test (full walk)',
+  mtaSwaks: 'Postfix: swaks --tls-verify (full walk)',
+  mtaDoctor: 'Postfix: mailcheck doctor (to RCPT)',
+  mtaSwaksDoctor: 'Postfix: swaks --tls-verify --quit-after RCPT',
 };
 
 if (!existsSync(join(root, 'dist', 'cli.js'))) {
@@ -50,14 +58,17 @@ if (!existsSync(join(root, 'dist', 'cli.js'))) {
   process.exit(2);
 }
 
-const gnuTime = ['/usr/bin/time'].find((p) => existsSync(p) && spawnSync(p, ['-f', '%M', 'true']).status === 0);
+const gnuTime = ['/usr/bin/time'].find((p) => existsSync(p) && spawnSync(p, ['-f', '%M %U %S', 'true']).status === 0);
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: '1' };
 
-/** Runs a command once; wall time in ms, and peak RSS in KB when GNU time is available. */
+/**
+ * Runs a command once: wall time in ms; with GNU time also peak RSS in KB and CPU time (user +
+ * sys, from the child's rusage; GNU time prints it in 10 ms steps, so medians move in such steps).
+ */
 function runOnce({ cmd, args, env }) {
   return new Promise((resolve, reject) => {
-    const [file, argv] = gnuTime ? [gnuTime, ['-f', '%M', cmd, ...args]] : [cmd, args];
+    const [file, argv] = gnuTime ? [gnuTime, ['-f', '%M %U %S', cmd, ...args]] : [cmd, args];
     const started = performance.now();
     const child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -67,9 +78,9 @@ function runOnce({ cmd, args, env }) {
     child.on('close', (code) => {
       const ms = performance.now() - started;
       if (code !== 0) return reject(new Error(`exited ${code}: ${firstLines(output)}`));
-      // GNU time prints the peak RSS as the last line of stderr, after the command's own output.
-      const kb = gnuTime ? Number(output.trim().split('\n').at(-1)) : NaN;
-      resolve({ ms, kb });
+      // GNU time prints its line last on stderr, after the command's own output.
+      const [kb, user, sys] = gnuTime ? output.trim().split('\n').at(-1).split(' ').map(Number) : [NaN, NaN, NaN];
+      resolve({ ms, kb, cpuMs: (user + sys) * 1000 });
     });
   });
 }
@@ -107,7 +118,7 @@ async function measureInterleaved(cases) {
   }
   const results = ok.map((c) => {
     const s = samples.get(c.name);
-    return { name: c.name, ms: median(s.map((x) => x.ms)), kb: median(s.map((x) => x.kb)) };
+    return { name: c.name, ms: median(s.map((x) => x.ms)), cpuMs: median(s.map((x) => x.cpuMs)), kb: median(s.map((x) => x.kb)) };
   });
   return { results, failed };
 }
@@ -184,18 +195,60 @@ async function measureSessions(skipped) {
   }
 }
 
+/**
+ * mailcheck and swaks against Postfix + Dovecot on loopback, the same listener (STARTTLS on the
+ * submission port, the lab's private CA trusted by both), interleaved. Skipped, with how to
+ * install, when the real MTAs cannot run here.
+ */
+async function measurePostfix(skipped) {
+  const unavailable = mtaUnavailable('postfix');
+  if (unavailable) {
+    skipped.push(`Postfix rows (${unavailable})`);
+    return { results: [], failed: [] };
+  }
+  if (!has('swaks')) skipped.push('Postfix swaks rows (swaks not installed: scripts/mta/install.sh installs it)');
+  const lab = await startPostfix();
+  try {
+    const port = lab.ports.submission;
+    const from = `app@${domain.postfix}`;
+    const to = `inbox@${domain.postfix}`;
+    const env = {
+      ...cleanEnv,
+      SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_USER: login.user, SMTP_PASSWORD: login.password, SMTP_SENDER: from, SMTP_SECURE: '0',
+    };
+    const mailcheck = (name, command) => ({ name, cmd: bin, args: [command, '--to', to, '--env-file', '/dev/null', '--ca-file', lab.caFile], env });
+    const swaks = (name, extra) => ({
+      name,
+      cmd: 'swaks',
+      args: [
+        '--server', `127.0.0.1:${port}`, '--tls', '--tls-verify', '--tls-ca-path', lab.caFile, '--auth', 'PLAIN',
+        '--auth-user', login.user, '--auth-password', login.password, '--from', from, '--to', to, '--silent', '2', ...extra,
+      ],
+      env: cleanEnv,
+    });
+    const cases = [mailcheck(CASE.mtaTest, 'test'), mailcheck(CASE.mtaDoctor, 'doctor')];
+    if (has('swaks')) cases.push(swaks(CASE.mtaSwaks, []), swaks(CASE.mtaSwaksDoctor, ['--quit-after', 'RCPT']));
+    return await measureInterleaved(cases);
+  } finally {
+    await lab.stop();
+  }
+}
+
 function printReport({ results, failed, skipped }) {
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));
   const width = Math.max(...Object.values(CASE).map((n) => n.length));
   const mb = (kb) => (Number.isNaN(kb) ? 'n/a' : (kb / 1024).toFixed(1));
   console.log(`mailcheck benchmark: ${runs} interleaved rounds, median; node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`);
   console.log('');
-  console.log(`${'case'.padEnd(width)} ${'wall ms'.padStart(9)} ${'peak RSS MB'.padStart(12)}`);
-  for (const r of results) console.log(`${r.name.padEnd(width)} ${r.ms.toFixed(1).padStart(9)} ${mb(r.kb).padStart(12)}`);
+  const cpu = (ms) => (Number.isNaN(ms) ? 'n/a' : ms.toFixed(0));
+  console.log(`${'case'.padEnd(width)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(7)} ${'peak RSS MB'.padStart(12)}`);
+  for (const r of results) console.log(`${r.name.padEnd(width)} ${r.ms.toFixed(1).padStart(9)} ${cpu(r.cpuMs).padStart(7)} ${mb(r.kb).padStart(12)}`);
   for (const s of skipped) console.log(`skipped: ${s}`);
   for (const f of failed) console.log(`FAILED:  ${f.name}: ${f.reason}`);
   if (byName[CASE.mailcheck]) console.log('Sessions include the 100 ms smtp-server holds every greeting for (early-talker check; like network latency).');
-  if (!gnuTime) console.log('Peak memory needs GNU time (/usr/bin/time); not found, so it is reported as n/a.');
+  if (byName[CASE.mtaTest]) console.log('Postfix rows: Postfix 3.7 + Dovecot SASL on loopback, STARTTLS, certificate from a private CA that both clients verify.');
+  if (!gnuTime) console.log('CPU time and peak memory need GNU time (/usr/bin/time); not found, so they are reported as n/a.');
+  else console.log('CPU = user + sys of the child, in the 10 ms steps GNU time reports.');
   console.log('');
 
   // Goals from issue 7; --help has none (it loads commander to print), so it is for reference.
@@ -209,6 +262,15 @@ function printReport({ results, failed, skipped }) {
   ratio('mailcheck --help / node -e 0', CASE.help, CASE.node);
   ratio('mailcheck test / swaks', CASE.mailcheck, CASE.swaks, 1.2);
   ratio('mailcheck test / swaks --tls-verify', CASE.mailcheck, CASE.swaksVerify);
+  // Against the real MTA, wall and CPU time alike.
+  const ratios = (label, a, b) => {
+    if (!byName[a] || !byName[b]) return;
+    const wall = byName[a].ms / byName[b].ms;
+    const cpuRatio = byName[a].cpuMs / byName[b].cpuMs;
+    console.log(`${label.padEnd(40)} ${wall.toFixed(2).padStart(5)}x wall, ${Number.isFinite(cpuRatio) ? cpuRatio.toFixed(2) : 'n/a'}x CPU`);
+  };
+  ratios('Postfix: mailcheck test / swaks', CASE.mtaTest, CASE.mtaSwaks);
+  ratios('Postfix: mailcheck doctor / swaks (RCPT)', CASE.mtaDoctor, CASE.mtaSwaksDoctor);
   if (byName[CASE.mailcheck] && byName[CASE.swaksVerify]) {
     console.log('  (swaks verifies only when asked; --tls-verify with a CA file is the like-for-like session, and faster');
     console.log('   than plain --tls, which makes IO::Socket::SSL load the system CA store even though it does not verify)');
@@ -218,7 +280,8 @@ function printReport({ results, failed, skipped }) {
 const startup = await measureInterleaved(startupCases());
 const skipped = [];
 const sessions = await measureSessions(skipped);
-const failed = [...startup.failed, ...sessions.failed];
-printReport({ results: [...startup.results, ...sessions.results], failed, skipped });
+const postfix = await measurePostfix(skipped);
+const failed = [...startup.failed, ...sessions.failed, ...postfix.failed];
+printReport({ results: [...startup.results, ...sessions.results, ...postfix.results], failed, skipped });
 // A case that could not run makes the run fail, so a broken binary is not mistaken for a fast one.
 process.exitCode = failed.length ? 1 : 0;
