@@ -47,7 +47,7 @@ export function networkCheckFor(loaded: LoadedConfig, send: boolean, apiCheck = 
     const settings = toSmtpSettings(loaded.config);
     // Lint passed, so the block must be usable: a gap between the two would pass without any check.
     if (!settings) throw new Error('the SMTP settings passed lint but cannot be used (a lint rule is missing)');
-    return apiCheck ? withRelayApiCheck(smtpNetworkCheck(settings, send), settings) : smtpNetworkCheck(settings, send);
+    return apiCheck ? withRelayApiCheck(smtpNetworkCheck(settings, send), settings, loaded.config.settings.baseUrl?.value) : smtpNetworkCheck(settings, send);
   }
   if (provider === 'resend') return resendNetworkCheck(loaded, send);
   return undefined;
@@ -101,7 +101,7 @@ function authReport(walk: WalkResult): AuthReport | undefined {
 function resendNetworkCheck(loaded: LoadedConfig, send: boolean): NetworkCheck | undefined {
   const settings = resendSettingsFromConfig(loaded.config);
   if (!settings) return undefined;
-  const endpoint = resolveEndpoint(process.env);
+  const endpoint = resolveEndpoint(loaded.config.settings.baseUrl?.value);
   return {
     title: `Resend API at ${endpoint.baseUrl} (${send ? 'sending one test email' : 'nothing is sent'})`,
     run: (ctx) =>
@@ -113,7 +113,7 @@ function resendNetworkCheck(loaded: LoadedConfig, send: boolean): NetworkCheck |
  * Resend's SMTP relay takes an API key as its password, and answers a revoked one with a bare
  * 535. --api-check asks the API about that key after the walk, so the report can name it.
  */
-function withRelayApiCheck(smtp: NetworkCheck, settings: SmtpSettings): NetworkCheck {
+function withRelayApiCheck(smtp: NetworkCheck, settings: SmtpSettings, baseUrl: string | undefined): NetworkCheck {
   if (settings.provider !== 'resend') {
     const skipped: Check = { id: 'resend.key', status: 'skip', title: 'API key', detail: `--api-check applies to Resend's relay (smtp.resend.com), not ${settings.host}` };
     return {
@@ -125,7 +125,7 @@ function withRelayApiCheck(smtp: NetworkCheck, settings: SmtpSettings): NetworkC
     };
   }
   const key = resendSettingsFromSmtp(settings);
-  const endpoint = resolveEndpoint(process.env);
+  const endpoint = resolveEndpoint(baseUrl);
   return {
     title: `${smtp.title}, then ${settings.names.password} as a key for the Resend API at ${endpoint.baseUrl}`,
     async run(ctx) {

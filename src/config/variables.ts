@@ -3,7 +3,8 @@
  * messages always speak the name the user actually set, so a user of SMTP_PASS reads "SMTP_PASS".
  */
 export const smtpKeys = ['host', 'port', 'user', 'password', 'sender', 'secure'] as const;
-export const resendKeys = ['apiKey', 'senderEmail'] as const;
+/** baseUrl is not part of the block apps check for: only where the API calls go (tests, proxies). */
+export const resendKeys = ['apiKey', 'senderEmail', 'baseUrl'] as const;
 
 export type SmtpKey = (typeof smtpKeys)[number];
 export type ResendKey = (typeof resendKeys)[number];
@@ -18,6 +19,7 @@ export const variableNames: Record<SettingKey, readonly string[]> = {
   secure: ['SMTP_SECURE'],
   apiKey: ['RESEND_API_KEY'],
   senderEmail: ['RESEND_SENDER_EMAIL'],
+  baseUrl: ['RESEND_BASE_URL'],
 };
 
 /** Values that must never be printed, in any encoding. */

@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { safeLine } from '../safety/text.js';
 
-/** Where the API calls go. The SDK reads RESEND_BASE_URL itself; we read it too, to check and show it. */
+/** Where the API calls go: RESEND_BASE_URL as the app's SDK would read it (from the loaded configuration), or the real API. */
 export interface ResendEndpoint {
   /** Without a trailing slash: the SDK appends paths such as /emails to it. */
   baseUrl: string;
@@ -14,8 +14,8 @@ export interface ResendEndpoint {
 
 const defaultBaseUrl = 'https://api.resend.com';
 
-export function resolveEndpoint(env: NodeJS.ProcessEnv): ResendEndpoint {
-  const raw = env.RESEND_BASE_URL?.trim();
+export function resolveEndpoint(baseUrl: string | undefined): ResendEndpoint {
+  const raw = baseUrl?.trim();
   const fromEnv = raw !== undefined && raw !== '';
   const text = fromEnv ? raw : defaultBaseUrl;
   let url: URL;

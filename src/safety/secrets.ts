@@ -105,8 +105,8 @@ export class Scrubber {
    */
   scrubReply(reply: string): string {
     if (this.weak) return reply.split('\n').map(withholdReplyText).join('\n');
-    // A secret split across continuation lines is found with the `535-` prefixes left out.
-    return this.scrubForms(reply, (line) => /^\d{3}[ -]/.exec(line)?.[0].length ?? 0);
+    // A secret split across continuation lines is found with each line's `535-5.7.8 ` left out.
+    return this.scrubForms(reply, (line) => /^\d{3}[ -](?:\d\.\d{1,3}\.\d{1,3} )?/.exec(line)?.[0].length ?? 0);
   }
 
   /**

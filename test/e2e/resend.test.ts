@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
-import { startFakeResend, type FakeResend, type FakeResendOptions } from '../../src/resend/fake-server.js';
+import { startFakeResend, type FakeResend, type FakeResendOptions } from '../fixtures/fake-resend.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
 import { closedPort } from '../fixtures/unreachable.mjs';
 

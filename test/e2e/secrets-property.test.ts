@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { escapeData, markdownText } from '../../src/render/github.js';
-import { startFakeResend } from '../../src/resend/fake-server.js';
+import { startFakeResend } from '../fixtures/fake-resend.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { runCli, stackTrace } from '../fixtures/cli.js';
 import { startTestServer } from '../fixtures/smtp-server.js';
@@ -44,9 +44,9 @@ const protocolWords = ['EHLO', '250', 'AUTH', 'PLAIN', 'LOGIN', '235', '334', '5
 const nonAscii = ['ä', 'ö', 'ß', 'é', 'ñ', 'ø', '日本', '語', 'пароль', 'σ', '🔑', '€', 'ı', 'İ', 'ﬁ', 'a\u0301'];
 
 /**
- * The Redactor scrubs every registered secret however short, so a two-letter password would
- * blank out ordinary words and "finding" it in the output would prove nothing. Secrets shorter
- * than this are skipped (none of the generators below produce one; the guard keeps it that way).
+ * A two-letter password occurs in ordinary words, so "finding" it in the output would prove
+ * nothing; secrets shorter than this are left to secrets-differential.test.ts, which compares
+ * whole outputs instead (none of the generators below produce one; the guard keeps it that way).
  */
 const minSecretLength = 4;
 

@@ -1,12 +1,12 @@
 /**
  * The Resend checks against a real HTTP(S) server on loopback that speaks the Resend API
- * (src/resend/fake-server.ts), through the real resend SDK.
+ * (test/fixtures/fake-resend.ts), through the real resend SDK.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { runResendChecks, type ResendCheckOptions } from '../../src/resend/checks.js';
 import { resolveEndpoint } from '../../src/resend/endpoint.js';
-import { startFakeResend, type FakeResend, type FakeResendOptions } from '../../src/resend/fake-server.js';
+import { startFakeResend, type FakeResend, type FakeResendOptions } from '../fixtures/fake-resend.js';
 import type { ResendSettings } from '../../src/resend/settings.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { closedPort } from '../fixtures/unreachable.mjs';
@@ -53,7 +53,7 @@ async function run(r: Run = {}) {
   const recorder = new TranscriptRecorder();
   const outcome = await runResendChecks({
     settings: settings(key, r.sender ?? 'App <noreply@example.com>'),
-    endpoint: resolveEndpoint({ RESEND_BASE_URL: r.baseUrl ?? fake!.url }),
+    endpoint: resolveEndpoint(r.baseUrl ?? fake!.url),
     recipient: 'recipient' in r ? r.recipient : 'delivered@resend.dev',
     timeoutMs: 2000,
     recorder,
@@ -270,7 +270,7 @@ describe('Resend checks against the fake API', () => {
     fake = await startFakeResend(baseOptions);
     const outcome = await runResendChecks({
       settings: { ...settings('re_Revoked9_abcdefghijklmnopqrstuvwx', 'noreply@example.com'), names: { apiKey: 'SMTP_PASSWORD', sender: 'SMTP_SENDER' }, viaSmtpRelay: true },
-      endpoint: resolveEndpoint({ RESEND_BASE_URL: fake.url }),
+      endpoint: resolveEndpoint(fake.url),
       timeoutMs: 2000,
       recorder: new TranscriptRecorder(),
     });

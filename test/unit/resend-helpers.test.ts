@@ -93,18 +93,18 @@ describe('judging a domain for sending', () => {
 
 describe('RESEND_BASE_URL', () => {
   it('defaults to the real API, like the SDK', () => {
-    expect(resolveEndpoint({})).toEqual({ baseUrl: 'https://api.resend.com', host: 'api.resend.com', port: 443, secure: true, fromEnv: false });
+    expect(resolveEndpoint(undefined)).toEqual({ baseUrl: 'https://api.resend.com', host: 'api.resend.com', port: 443, secure: true, fromEnv: false });
   });
 
   it('takes a local server, without a trailing slash (the SDK appends /emails)', () => {
-    expect(resolveEndpoint({ RESEND_BASE_URL: 'http://127.0.0.1:8025/' })).toEqual({ baseUrl: 'http://127.0.0.1:8025', host: '127.0.0.1', port: 8025, secure: false, fromEnv: true });
-    expect(resolveEndpoint({ RESEND_BASE_URL: 'https://[::1]:9' }).host).toBe('::1');
+    expect(resolveEndpoint('http://127.0.0.1:8025/')).toEqual({ baseUrl: 'http://127.0.0.1:8025', host: '127.0.0.1', port: 8025, secure: false, fromEnv: true });
+    expect(resolveEndpoint('https://[::1]:9').host).toBe('::1');
   });
 
   it.each(['not a url', 'ftp://example.com', 'https://user:re_secret123@api.resend.com'])('refuses %j as a configuration error, without echoing it', (value) => {
     let error: unknown;
     try {
-      resolveEndpoint({ RESEND_BASE_URL: value });
+      resolveEndpoint(value);
     } catch (e) {
       error = e;
     }
