@@ -19,7 +19,27 @@ export interface MatrixOptions {
 }
 
 /**
- * Every address x port x mode at once, each bounded by the timeout: a probe of a host with
+ * Sockets open at once. The largest probe (maxProbePorts x 2 families x 3 modes) then takes at
+ * most two rounds of the timeout, and never runs a process out of file descriptors.
+ */
+const maxOpenAttempts = 96;
+
+/** Runs `work` on every item with at most `limit` in flight; results in the items' order. */
+async function mapWithLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Every address x port x mode at once (up to maxOpenAttempts), each bounded by the timeout: a probe of a host with
  * silent and filtered ports takes about one timeout, not the sum of them.
  */
 export async function probeMatrix(o: MatrixOptions): Promise<ProbeCell[]> {
@@ -32,22 +52,20 @@ export async function probeMatrix(o: MatrixOptions): Promise<ProbeCell[]> {
   o.signal?.addEventListener('abort', onAbort, { once: true });
   if (o.signal?.aborted) stop.abort();
   let finished = 0;
-  const cells = await Promise.all(
-    targets.map(async (target) => {
-      const attempt = await attemptSmtp({
-        host: target.address,
-        port: target.port,
-        mode: target.mode,
-        timeoutMs: o.timeoutMs,
-        ...(servername ? { servername } : {}),
-        ...(o.ca ? { ca: o.ca } : {}),
-        signal: stop.signal,
-        ...(o.login ? { login: o.login } : {}),
-      });
-      o.onProgress?.(++finished, targets.length);
-      return cellFromAttempt(target, attempt, o.timeoutMs);
-    }),
-  );
+  const cells = await mapWithLimit(targets, maxOpenAttempts, async (target) => {
+    const attempt = await attemptSmtp({
+      host: target.address,
+      port: target.port,
+      mode: target.mode,
+      timeoutMs: o.timeoutMs,
+      ...(servername ? { servername } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+      signal: stop.signal,
+      ...(o.login ? { login: o.login } : {}),
+    });
+    o.onProgress?.(++finished, targets.length);
+    return cellFromAttempt(target, attempt, o.timeoutMs);
+  });
   o.signal?.removeEventListener('abort', onAbort);
   // Reconcile per address and port: the modes on one port explain each other.
   const byPort = new Map<string, ProbeCell[]>();

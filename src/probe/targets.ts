@@ -9,14 +9,21 @@ import type { ProbeAddress } from './types.js';
 /** The submission ports providers document: implicit TLS 465/2465, STARTTLS 587/2587/2525, relay 25. */
 export const defaultProbePorts: readonly number[] = [465, 587, 25, 2465, 2587, 2525];
 
+/** A probe is for finding the submission port, not a port scan: each port costs six sockets (two families, three modes). */
+export const maxProbePorts = 32;
+
 /** "465,587, 2525" -> [465, 587, 2525]; anything else is a usage error, not a guess. */
 export function parsePortList(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
   const ports = parts.map(parsePort);
   if (parts.length === 0 || ports.some((p) => p === undefined)) {
-    throw new UserError(`--ports ${JSON.stringify(text)} is not a list of ports`, ExitCode.usage, 'write it as --ports 465,587,2525 (each 1 to 65535)');
+    throw new UserError(`--ports ${JSON.stringify(text).slice(0, 200)} is not a list of ports`, ExitCode.usage, 'write it as --ports 465,587,2525 (each 1 to 65535)');
   }
-  return [...new Set(ports as number[])];
+  const unique = [...new Set(ports as number[])];
+  if (unique.length > maxProbePorts) {
+    throw new UserError(`--ports lists ${unique.length} ports; a probe tries at most ${maxProbePorts}`, ExitCode.usage, 'list the submission ports you want to compare, e.g. --ports 465,587,2525');
+  }
+  return unique;
 }
 
 /** The ports to try: the given list (or the defaults), plus the configured one. */

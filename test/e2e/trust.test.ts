@@ -263,6 +263,13 @@ describe('bounded input and broken output', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ schemaVersion: 1, result: { exitCode: ExitCode.config, failureClass: 'config' }, error: { message: expect.stringContaining('not a regular file') } });
   });
 
+  it('probe --ports with more ports than a probe tries (each costs six sockets): exit 2, nothing opened', async () => {
+    const ports = Array.from({ length: 40 }, (_, i) => 20000 + i).join(',');
+    const run = await runCli(['probe', '127.0.0.1', '--ports', ports, '--json'], { cwd: workDir(), env: {} });
+    expect(run.code).toBe(ExitCode.usage);
+    expect(JSON.parse(run.stdout)).toMatchObject({ command: 'probe', result: { exitCode: ExitCode.usage }, error: { message: expect.stringContaining('at most 32') } });
+  });
+
   it('--env-file on a FIFO nobody writes to does not block', async () => {
     const fifo = join(workDir(), 'fifo.env');
     execFileSync('mkfifo', [fifo]);
