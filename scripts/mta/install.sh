@@ -4,7 +4,7 @@
 # packages; Exim 4 (GnuTLS, exim4-daemon-light) unpacked into the project's cache, because the
 # exim4 and postfix packages conflict (both provide mail-transport-agent).
 #
-#   sudo scripts/mta/install.sh      # root on Debian 12; idempotent: installs only what is missing
+#   bash scripts/mta/install.sh      # Debian 12, as root or through sudo; idempotent: installs only what is missing
 #
 # No daemon is left running: a policy-rc.d keeps the packages' postinst from starting their
 # services, and anything a package started anyway is stopped. The tests start their own
@@ -16,7 +16,12 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 # Keep in sync with eximRoot in test/mta/harness.mjs.
 exim_dir="${MAILCHECK_MTA_CACHE:-$root/node_modules/.cache/mailcheck-mta}/exim4"
 
-if [ "$(id -u)" != 0 ]; then echo "scripts/mta/install.sh: run as root (apt-get, dpkg)" >&2; exit 1; fi
+if [ "$(id -u)" != 0 ]; then
+  # apt-get and dpkg need root: ask for it the usual way rather than fail on a developer's machine.
+  if command -v sudo >/dev/null; then exec sudo MAILCHECK_MTA_CACHE="${MAILCHECK_MTA_CACHE:-}" bash "$0" "$@"; fi
+  echo "scripts/mta/install.sh: run as root (apt-get, dpkg)" >&2
+  exit 1
+fi
 if ! command -v apt-get >/dev/null; then echo "scripts/mta/install.sh: needs apt-get (Debian 12)" >&2; exit 1; fi
 
 # Exim's binary is run from the unpacked package, but the shared libraries it links are ordinary
