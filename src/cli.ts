@@ -10,6 +10,8 @@ function exitCodeTable(): string {
   return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${exitCodeMeanings[k]}`).join('\n');
 }
 
+const oauth2Flag = '--oauth2-token-stdin';
+const oauth2Help = 'read an OAuth 2.0 access token from standard input and log in with XOAUTH2 where the server offers it (instead of SMTP_PASSWORD; never from a flag)';
 const caFileFlag = '--ca-file <path>';
 const caFileHelp = "trust the SMTP server's certificate if this PEM CA signed it (instead of Node's built-in roots, as curl --cacert)";
 
@@ -43,6 +45,7 @@ export function buildProgram(signal: AbortSignal): Command {
       .command('test')
       .description('walk a whole SMTP session with a live transcript and send one test message')
       .option('--to <address>', 'recipient of the test message (asked for on a terminal; with Resend, delivered@resend.dev is a test inbox)')
+      .option(oauth2Flag, oauth2Help)
       .option('--sandbox', 'run against a local SMTP server on loopback: see a complete session without credentials'),
   ).action(async (_opts, command: Command) => {
     const { runTest } = await import('./commands/test.js');
@@ -55,6 +58,7 @@ export function buildProgram(signal: AbortSignal): Command {
       .description('check the configuration and the server without sending anything (for CI and deploy checks)')
       .option('--to <address>', 'recipient to probe with RCPT TO (default: the sender address itself)')
       .option('--send', 'also send one real test message (to --to, or to the sender)')
+      .option(oauth2Flag, oauth2Help)
       .option('--strict', 'fail on warnings too (exit 11)')
       .option('--api-check', "with Resend's SMTP relay (smtp.resend.com): also check the SMTP password as a key against the Resend API"),
   ).action(async (_opts, command: Command) => {

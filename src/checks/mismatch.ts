@@ -123,6 +123,11 @@ export class ModeMismatchWatch {
     }
   };
 
+  /** The walk heard SMTP in the configured mode (a `220-` before a held greeting): there is no mismatch to look for. */
+  smtpSpoken(): void {
+    this.stopWaiting();
+  }
+
   async settle(walk: WalkResult): Promise<ProvenMismatch | undefined> {
     clearTimeout(this.timer);
     if (this.proven) return this.proven;

@@ -45,7 +45,8 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
     user: s.user,
     userShown: s.userShown,
     userIsSecret: s.userIsSecret,
-    password: s.password,
+    ...(s.password !== undefined ? { password: s.password } : {}),
+    ...(s.oauth2Token !== undefined ? { oauth2Token: s.oauth2Token } : {}),
     senderAddress: s.senderAddress,
     senderHeader: s.senderHeader,
     recipient: o.recipient,
@@ -57,6 +58,7 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
       mismatch.onStage(stage, status);
       o.onStage?.(stage, status);
     },
+    onSmtpSpoken: () => mismatch.smtpSpoken(),
     signal: mismatch.signal,
   });
   const proven = await mismatch.settle(walk);
@@ -83,7 +85,8 @@ export function diagnosisContext(s: SmtpSettings, recipient: string, walk?: Walk
     recipient,
     names: s.names,
     ...(s.provider ? { provider: s.provider } : {}),
-    ...(walk ? { authAdvertised: walk.authAdvertised } : {}),
+    ...(walk ? { authAdvertised: walk.authAdvertised, authMechanisms: walk.authMechanisms } : {}),
+    ...(s.oauth2Token !== undefined ? { oauth2Token: true } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { loadConfig } from '../config/load.js';
 import { Live } from './live.js';
-import { parseTimeout, readPasswordFromStdin, readCaFile, recipientFromFlag, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 
 export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions {
   /** Walk through DATA and send one real message; without it nothing is ever sent. */
@@ -24,7 +24,7 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
     env: process.env,
     flags: smtpFlags(options),
     ...(options.envFile ? { envFiles: options.envFile } : {}),
-    ...(options.passwordStdin ? { passwordFromStdin: await readPasswordFromStdin() } : {}),
+    ...(await stdinSecret(options)),
   });
   const live = new Live(options);
   const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);

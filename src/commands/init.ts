@@ -125,7 +125,7 @@ class Questions {
 
   /** The secret: from --password-stdin, else typed masked on a terminal, else from its variable. */
   async secret(variables: readonly string[], message: string, validate: Validate): Promise<Answer | undefined> {
-    if (this.secretFromStdin !== undefined) return { value: this.secretFromStdin, source: { kind: 'stdin' } };
+    if (this.secretFromStdin !== undefined) return { value: this.secretFromStdin, source: { kind: 'stdin', flag: '--password-stdin' } };
     if (this.prompter) return { value: await this.prompter.password({ message, validate }), source: yourAnswer };
     const name = variables.find((v) => process.env[v] !== undefined && process.env[v] !== '');
     if (name) return { value: process.env[name]!, source: { kind: 'env' } };

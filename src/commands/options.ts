@@ -23,6 +23,8 @@ export interface SmtpFlagOptions {
   from?: string;
   to?: string;
   passwordStdin?: boolean;
+  /** test and doctor: an OAuth 2.0 access token on stdin (for servers that take only XOAUTH2). */
+  oauth2TokenStdin?: boolean;
   /** A PEM file of CA certificates to trust for the SMTP server instead of Node's built-in roots. */
   caFile?: string;
 }
@@ -90,6 +92,16 @@ export function readCaFile(path: string | undefined): string | undefined {
     }
   });
   return text;
+}
+
+/** The secret --password-stdin or --oauth2-token-stdin reads: stdin holds one, so not both. */
+export async function stdinSecret(o: SmtpFlagOptions): Promise<{ stdinSecret?: { key: 'password' | 'oauth2Token'; value: string } }> {
+  if (o.passwordStdin && o.oauth2TokenStdin) {
+    throw new UserError('--password-stdin and --oauth2-token-stdin both read standard input', ExitCode.usage, 'give one of them; put the other in .env (SMTP_PASSWORD or SMTP_OAUTH2_TOKEN)');
+  }
+  if (o.passwordStdin) return { stdinSecret: { key: 'password', value: await readPasswordFromStdin() } };
+  if (o.oauth2TokenStdin) return { stdinSecret: { key: 'oauth2Token', value: await readPasswordFromStdin() } };
+  return {};
 }
 
 /** The whole of stdin, minus the one line end `echo` and here-strings add. */

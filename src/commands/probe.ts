@@ -39,7 +39,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   const loaded = loadConfig({
     env: process.env,
     ...(options.envFile ? { envFiles: options.envFile } : {}),
-    ...(options.passwordStdin ? { passwordFromStdin: await readPasswordFromStdin() } : {}),
+    ...(options.passwordStdin ? { stdinSecret: { key: 'password' as const, value: await readPasswordFromStdin() } } : {}),
   });
   const settings = loaded.config.settings;
   const configuredHost = settings.host?.value.trim().replace(/\.$/, '') || undefined;

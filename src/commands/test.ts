@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import { Live } from './live.js';
-import { parseTimeout, readCaFile, readPasswordFromStdin, recipientFromFlag, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { askRecipient } from './recipient.js';
 import { sandboxConfig } from './sandbox-config.js';
 import type { Session } from './session.js';
@@ -28,7 +28,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
           env: process.env,
           flags: smtpFlags(options),
           ...(options.envFile ? { envFiles: options.envFile } : {}),
-          ...(options.passwordStdin ? { passwordFromStdin: await readPasswordFromStdin() } : {}),
+          ...(await stdinSecret(options)),
         });
     const live = new Live(options);
     const check = networkCheckFor(loaded, true);

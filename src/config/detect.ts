@@ -15,7 +15,10 @@ export interface Detection {
   resendHalfSet: boolean;
 }
 
-/** SMTP_SECURE is left out: apps treat a missing value as 0 (STARTTLS), lint warns about it. */
+/**
+ * SMTP_SECURE is left out: apps treat a missing value as 0 (STARTTLS), lint warns about it. The
+ * password may be an OAuth 2.0 token instead (SMTP_OAUTH2_TOKEN), for servers that take only that.
+ */
 const smtpRequired: SettingKey[] = ['host', 'port', 'user', 'password', 'sender'];
 const resendRequired: SettingKey[] = ['apiKey', 'senderEmail'];
 
@@ -24,7 +27,8 @@ const resendRequired: SettingKey[] = ['apiKey', 'senderEmail'];
  * are set; neither means email is disabled. An empty value counts as unset, as it does in apps.
  */
 export function detectProvider(config: ResolvedConfig): Detection {
-  const isSet = (key: SettingKey) => (config.settings[key]?.value.trim() ?? '') !== '';
+  const hasValue = (key: SettingKey) => (config.settings[key]?.value.trim() ?? '') !== '';
+  const isSet = (key: SettingKey) => hasValue(key) || (key === 'password' && hasValue('oauth2Token'));
   const missing = (keys: SettingKey[]) => keys.filter((k) => !isSet(k)).map((k) => variableNames[k][0]!);
   const smtpMissing = missing(smtpRequired);
   const resendMissing = missing(resendRequired);

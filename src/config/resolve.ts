@@ -13,8 +13,8 @@ export interface ResolveInput {
   envFiles?: readonly string[];
   env: NodeJS.ProcessEnv;
   flags?: Partial<Record<SettingKey, FlagValue>>;
-  /** The password read from --password-stdin, which outranks files and environment. */
-  passwordFromStdin?: string;
+  /** The password (--password-stdin) or token (--oauth2-token-stdin) read from stdin, which outranks files and environment. */
+  stdinSecret?: { key: 'password' | 'oauth2Token'; value: string };
 }
 
 export interface ResolvedConfig {
@@ -51,9 +51,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
       ...files.map((file) => fromFile(file, key, notes)),
       fromEnv(input.env, key, notes),
       fromFlag(key, input.flags?.[key]),
-      key === 'password' && input.passwordFromStdin !== undefined
-        ? { name: variableNames.password[0]!, value: input.passwordFromStdin, source: { kind: 'stdin' } }
-        : undefined,
+      input.stdinSecret?.key === key ? { name: variableNames[key][0]!, value: input.stdinSecret.value, source: { kind: 'stdin', flag: key === 'password' ? '--password-stdin' : '--oauth2-token-stdin' } } : undefined,
     ];
     const winner = layers.filter((s): s is Setting => s !== undefined).at(-1);
     if (winner) settings[key] = winner;

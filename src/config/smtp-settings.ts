@@ -14,7 +14,9 @@ export interface SmtpSettings {
   /** The user as it may be shown, quoted or masked (it is masked when it looks like a credential or equals the password). */
   userShown: string;
   userIsSecret: boolean;
-  password: string;
+  /** At least one of the two is set: a token logs in with XOAUTH2 where the server offers it. */
+  password?: string;
+  oauth2Token?: string;
   /** The envelope sender (MAIL FROM). */
   senderAddress: string;
   /** The From header as written (may carry a display name). */
@@ -49,6 +51,7 @@ export function smtpNames(config: ResolvedConfig): Record<SmtpKey, string> {
     password: name('password'),
     sender: name('sender'),
     secure: name('secure'),
+    oauth2Token: name('oauth2Token'),
   };
 }
 
@@ -58,7 +61,8 @@ export function toSmtpSettings(config: ResolvedConfig): SmtpSettings | undefined
   const port = parsePort(s.port?.value ?? '');
   const sender = parseAddress(s.sender?.value ?? '');
   const host = s.host?.value.trim().replace(/\.$/, '');
-  if (!host || port === undefined || !sender || !s.user || s.password === undefined) return undefined;
+  const token = s.oauth2Token?.value.trim() || undefined;
+  if (!host || port === undefined || !sender || !s.user || (s.password === undefined && token === undefined)) return undefined;
   const provider = recogniseProvider(host)?.id;
   return {
     host,
@@ -67,7 +71,8 @@ export function toSmtpSettings(config: ResolvedConfig): SmtpSettings | undefined
     user: s.user.value,
     userShown: shownQuoted('user', s),
     userIsSecret: mustMask('user', s),
-    password: s.password.value,
+    ...(s.password !== undefined ? { password: s.password.value } : {}),
+    ...(token !== undefined ? { oauth2Token: token } : {}),
     senderAddress: sender.address,
     senderHeader: s.sender!.value.trim(),
     names: smtpNames(config),

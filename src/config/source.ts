@@ -3,7 +3,7 @@ export type Source =
   | { kind: 'file'; path: string; line: number }
   | { kind: 'env' }
   | { kind: 'flag'; flag: string }
-  | { kind: 'stdin' }
+  | { kind: 'stdin'; flag: string }
   | { kind: 'sandbox' }
   | { kind: 'default' }
   /** Chosen during guided setup (`mailcheck init`): a preset's value or the user's answer. */
@@ -18,7 +18,7 @@ export function describeSource(source: Source): string {
     case 'flag':
       return `the ${source.flag} flag`;
     case 'stdin':
-      return '--password-stdin';
+      return source.flag;
     case 'sandbox':
       return 'the sandbox';
     case 'default':

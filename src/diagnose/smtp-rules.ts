@@ -88,6 +88,9 @@ function isGreetingTimeout(f: SmtpFailure): boolean {
   );
 }
 
+/** Mechanisms that take a token, not a password. */
+const tokenMechanisms = ['XOAUTH2', 'OAUTHBEARER'];
+
 const closedRe = /connection closed unexpectedly|server closed the connection|socket hang up|disconnected before secure TLS connection/i;
 
 function isClosed(f: SmtpFailure): boolean {
@@ -177,7 +180,6 @@ const rateRe =
   /rate|throttl|too many (connections|messages|e?mails|requests|logins?|attempts|concurrent|sessions)|limit|quota|exceeded|slow down/i;
 const tlsRequiredRe = /STARTTLS|\bTLS\b|encrypt/i;
 const authRequiredRe = /auth(entication)? required|not authenticated|must (first )?authenticate|authenticate first|client was not authenticated/i;
-const gmailRe = /5\.7\.9|application-specific password|5\.7\.14|username and password not accepted|log in via your web browser/i;
 const o365DisabledRe = /SmtpClientAuthentication is disabled|security defaults|basic authentication is disabled/i;
 
 /** SES sandbox: the reply lists the recipient as an unverified identity, but not the sender. */
@@ -340,27 +342,29 @@ export const smtpRules: readonly SmtpRule[] = [
     }),
   ),
   certRule(
+    'tls.not-yet-valid',
+    ['CERT_NOT_YET_VALID'],
+    /certificate is not yet valid/i,
+    (_f, ctx) => ({
+      summary: `the certificate of ${hostPort(ctx)} is not valid yet`,
+      causes: ["this machine's clock is behind (a container or VM without NTP)", 'the certificate was issued with a start date in the future'],
+      fixes: [neverDisable, "fix this machine's clock (NTP), then check the certificate's start date"],
+    }),
+  ),
+  certRule(
     'tls.expired',
-    ['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID'],
-    /certificate has expired|certificate is not yet valid/i,
-    (f, ctx) => {
-      const notYet = hasCode(f, 'CERT_NOT_YET_VALID') || /not yet valid/i.test(allText(f));
+    ['CERT_HAS_EXPIRED'],
+    /certificate has expired/i,
+    (_f, ctx) => {
       const local = /^(localhost|127\.0\.0\.1|::1)$/i.test(ctx.host);
       return {
-        summary: notYet
-          ? `the certificate of ${hostPort(ctx)} is not valid yet`
-          : `the certificate of ${hostPort(ctx)} has expired`,
+        summary: `the certificate of ${hostPort(ctx)} has expired`,
         causes: [
-          notYet ? "this machine's clock is wrong, or the certificate was just issued" : 'the server did not renew its certificate',
-          ...(local
-            ? ["a local smtp-server without its own certificate uses a built-in one that expired in February 2025"]
-            : []),
-          ...(notYet ? [] : ["this machine's clock may be wrong (check the date)"]),
+          'the server did not renew its certificate',
+          ...(local ? ['a local smtp-server without its own certificate uses a built-in one that expired in February 2025'] : []),
+          "this machine's clock may be wrong (check the date)",
         ],
-        fixes: [
-          neverDisable,
-          notYet ? "fix this machine's clock (NTP)" : `the owner of ${ctx.names.host} must renew the certificate; until then use another server`,
-        ],
+        fixes: [neverDisable, `the owner of ${ctx.names.host} must renew the certificate; until then use another server`],
       };
     },
   ),
@@ -390,6 +394,21 @@ export const smtpRules: readonly SmtpRule[] = [
         ],
       };
     },
+  ),
+
+  // 454 to STARTTLS (Postfix, Exim: "TLS not available due to local problem") is the server failing
+  // to set up TLS, typically an unreadable certificate or key; retrying will not help.
+  rule(
+    'tls.starttls-server-fault',
+    'tls',
+    (f) => f.stage === 'starttls' && is4xx(f),
+    (f, ctx) => ({
+      summary: `${hostPort(ctx)} offers STARTTLS but could not start TLS (${replyOf(f)}): a fault in the server's TLS set-up`,
+      causes: ["the server cannot load its certificate or private key (a missing file, wrong permissions, an expired or mismatched pair)", 'its TLS library failed to initialise'],
+      fixes: [
+        `if the server is yours, check its TLS certificate and key settings and its log; if not, tell the provider and meanwhile try implicit TLS: ${portSecure(ctx, 465, 1)}`,
+      ],
+    }),
   ),
 
   // --- Temporary (4xx) -----------------------------------------------------------------------
@@ -448,6 +467,51 @@ export const smtpRules: readonly SmtpRule[] = [
   ),
 
   // --- Authentication ------------------------------------------------------------------------
+  // Nothing was sent: the server offers no mechanism for the credentials mailcheck has.
+  rule(
+    'auth.oauth2-only',
+    'auth',
+    (f, ctx) => hasCode(f, 'ENOAUTHMECH') && !ctx.oauth2Token && (ctx.authMechanisms ?? []).some((m) => tokenMechanisms.includes(m)),
+    (_f, ctx) => {
+      const n = ctx.names;
+      const offered = (ctx.authMechanisms ?? []).join(', ');
+      const provider: Partial<Record<KnownProvider, string[]>> = {
+        office365: [
+          `or ask the tenant admin to enable Authenticated SMTP for the mailbox in ${n.user} (Set-CASMailbox -SmtpClientAuthenticationDisabled $false); Microsoft is retiring it`,
+          'register an app in Microsoft Entra ID with the SMTP.Send permission, get an access token for the mailbox (OAuth 2.0), and pass it as SMTP_OAUTH2_TOKEN or with --oauth2-token-stdin',
+        ],
+        gmail: [
+          `or, with 2-Step Verification on, create an App Password and put it in ${n.password} (where the admin allows it)`,
+          'log in with an OAuth 2.0 access token for the Gmail account (scope https://mail.google.com/): SMTP_OAUTH2_TOKEN or --oauth2-token-stdin',
+        ],
+      };
+      return {
+        summary: `${hostPort(ctx)} accepts only OAuth 2.0 tokens (it offers AUTH ${offered}), not a password: mailcheck sent no AUTH`,
+        causes: [
+          ctx.provider === 'office365'
+            ? 'Microsoft 365 has basic authentication (a password over SMTP AUTH) turned off for this tenant or mailbox'
+            : ctx.provider === 'gmail'
+              ? 'Google does not allow password logins for this account'
+              : 'the server turned password logins off and takes only XOAUTH2 or OAUTHBEARER',
+          `${n.password} cannot work here, however correct it is`,
+        ],
+        fixes: (ctx.provider ? provider[ctx.provider] : undefined) ?? [
+          'ask the provider how to get an OAuth 2.0 access token for SMTP, or whether password logins (SMTP AUTH) can be enabled',
+          'log in with an OAuth 2.0 access token: pass it as SMTP_OAUTH2_TOKEN or with --oauth2-token-stdin (XOAUTH2)',
+        ],
+      };
+    },
+  ),
+  rule(
+    'auth.mechanism-unavailable',
+    'auth',
+    (f) => hasCode(f, 'ENOAUTHMECH'),
+    (_f, ctx) => ({
+      summary: `${hostPort(ctx)} offers no login mechanism for the credentials given (it offers AUTH ${(ctx.authMechanisms ?? []).join(', ') || 'nothing usable'}): mailcheck sent no AUTH`,
+      causes: [ctx.oauth2Token ? 'an OAuth 2.0 token was given, but the server does not offer XOAUTH2' : 'the server offers only mechanisms mailcheck cannot answer with a password'],
+      fixes: [ctx.oauth2Token ? `set ${ctx.names.password} to the password instead of a token for this server` : "check the server's AUTH settings, or ask the provider which login it expects"],
+    }),
+  ),
   rule(
     'auth.tls-required',
     'tls',
@@ -497,7 +561,8 @@ export const smtpRules: readonly SmtpRule[] = [
   rule(
     'auth.o365-smtp-auth-disabled',
     'auth',
-    (f) => isAuthRejection(f) && o365DisabledRe.test(serverText(f)),
+    // Provider wording counts only on that provider's hosts: any server can say the same words.
+    (f, ctx) => isAuthRejection(f) && ctx.provider === 'office365' && o365DisabledRe.test(serverText(f)),
     (f, ctx) => {
       const n = ctx.names;
       const secDefaults = /security defaults/i.test(serverText(f));
@@ -518,7 +583,7 @@ export const smtpRules: readonly SmtpRule[] = [
   rule(
     'auth.gmail-app-password',
     'auth',
-    (f, ctx) => isAuthRejection(f) && (ctx.provider === 'gmail' || gmailRe.test(serverText(f))),
+    (f, ctx) => isAuthRejection(f) && ctx.provider === 'gmail',
     (f, ctx) => {
       const n = ctx.names;
       const text = serverText(f);
@@ -783,11 +848,11 @@ export const smtpRules: readonly SmtpRule[] = [
   rule(
     'tls.starttls-unavailable',
     'tls',
-    (f) => f.stage === 'starttls' && hasCode(f, 'ETLS') && (replyOf(f) ?? 0) >= 400,
-    (_f, ctx) => {
+    (f) => f.stage === 'starttls' && ((hasCode(f, 'ETLS') && (replyOf(f) ?? 0) >= 400) || hasCode(f, 'ENOSTARTTLS')),
+    (f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} refused STARTTLS, so the connection would stay unencrypted and ${n.password} would cross the network in the clear; mailcheck stopped before sending it`,
+        summary: `${hostPort(ctx)} ${hasCode(f, 'ENOSTARTTLS') ? 'does not offer STARTTLS' : 'refused STARTTLS'}, so the connection would stay unencrypted and ${n.password} would cross the network in the clear; mailcheck stopped before sending it`,
         causes: [
           `the server on port ${ctx.port} only speaks plain SMTP (a relay or an MX, not a submission server)`,
           'something in between (a firewall, an ISP, an antivirus with "SMTP inspection") strips STARTTLS',
@@ -866,6 +931,24 @@ export const smtpRules: readonly SmtpRule[] = [
       };
     },
   ),
+  // Postfix's postscreen (and others) send `220-` at once and the rest after a wait, to catch
+  // clients that talk too early. The `220-` proves plain SMTP: the other TLS mode is never the fix.
+  rule(
+    'greeting.held',
+    'network',
+    (f) => f.stage === 'greeting' && isGreetingTimeout(f) && replyOf(f) === 220,
+    (_f, ctx) => ({
+      summary: `${hostPort(ctx)} began its greeting (220-) but held the rest longer than mailcheck waits: an anti-spam greet delay, such as Postfix's postscreen`,
+      causes: [
+        `the port speaks plain SMTP, so ${ctx.names.secure}=${ctx.secure ? 1 : 0} is not the problem`,
+        'postscreen (postscreen_greet_wait, 6 s by default, longer while it checks block lists) guards this port; it is meant for incoming mail (port 25), not for submission',
+      ],
+      fixes: [
+        `use the provider's submission port instead: ${portSecure(ctx, 587, 0)}, or ${portSecure(ctx, 465, 1)}`,
+        'or allow for the wait: raise --timeout (the held greeting gets twice the timeout, at least 30 s)',
+      ],
+    }),
+  ),
   rule(
     'greeting.timeout',
     'network',
@@ -889,6 +972,24 @@ export const smtpRules: readonly SmtpRule[] = [
         ],
       };
     },
+  ),
+  // Servers delay the answer to a failed login on purpose; after mailcheck's long AUTH bound, the
+  // likeliest reason for the silence is still a wrong login (see walk.ts authWaitMs).
+  rule(
+    'auth.no-answer',
+    'auth',
+    (f) => f.stage === 'auth' && (f.timeoutType === 'SOCKET_TIMEOUT' || f.timeoutType === 'STEP_TIMEOUT'),
+    (f, ctx) => ({
+      summary: `${hostPort(ctx)} did not answer AUTH in time (${f.message})`,
+      causes: [
+        'servers answer a failed login late on purpose (Dovecot: auth_failure_delay, plus a growing penalty per IP address after repeated failures), so the login is most likely wrong',
+        "the server's authentication back end (LDAP, a database) is down or slow",
+      ],
+      fixes: [
+        `check ${ctx.names.user} and ${ctx.names.password}; after several failures from this address, wait a minute before trying again`,
+        'or allow for a slower back end: raise --timeout (AUTH gets four times the timeout, at least 20 s)',
+      ],
+    }),
   ),
   rule(
     'network.stalled',

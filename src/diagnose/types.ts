@@ -60,8 +60,11 @@ export interface DiagnosisContext {
     sender: string;
     secure: string;
   };
-  /** Whether the server advertised AUTH at all. */
+  /** Whether the server advertised AUTH at all, and which mechanisms (EHLO). */
   authAdvertised?: boolean;
+  authMechanisms?: string[];
+  /** An OAuth 2.0 token was configured (SMTP_OAUTH2_TOKEN or --oauth2-token-stdin). */
+  oauth2Token?: boolean;
   /** The certificate was checked against a CA the user gave (--ca-file), not Node's built-in roots. */
   customCa?: boolean;
 }

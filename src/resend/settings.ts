@@ -29,7 +29,7 @@ export function resendSettingsFromConfig(config: ResolvedConfig): ResendSettings
 /** Resend's SMTP relay: the password is an API key, so the API can say whether it is revoked. */
 export function resendSettingsFromSmtp(settings: SmtpSettings): ResendSettings {
   return {
-    key: settings.password.trim(),
+    key: settings.password?.trim() ?? '',
     sender: { header: settings.senderHeader, address: settings.senderAddress, domain: settings.senderAddress.split('@')[1]!.toLowerCase() },
     names: { apiKey: settings.names.password, sender: settings.names.sender },
     viaSmtpRelay: true,

@@ -72,10 +72,12 @@ export function isSecretName(name: string): boolean {
 export class Scrubber {
   private forms: string[] = [];
   private weak = false;
+  private given = false;
 
   /** Registers a secret as sent; `user` lets the AUTH PLAIN payload (\0user\0secret) be recognised whole. */
   add(secret: string | undefined, user?: string): this {
     if (secret === undefined || secret.trim() === '') return this;
+    this.given = true;
     for (const value of new Set([secret, secret.trim()])) {
       if ([...value].length < minRecognisableLength) {
         this.weak = true;
@@ -86,6 +88,11 @@ export class Scrubber {
     // Longest first, so a base64 blob is replaced whole before a shorter form cuts into it.
     this.forms = [...new Set(this.forms)].sort((a, b) => b.length - a.length);
     return this;
+  }
+
+  /** True once any secret was given to this party: from then on its text may quote it. */
+  get disclosed(): boolean {
+    return this.given;
   }
 
   /** True once a secret too short to scrub was given to this party: its text is then withheld. */

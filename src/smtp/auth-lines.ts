@@ -8,13 +8,15 @@ import { maskSecret } from '../safety/secrets.js';
 export class AuthLineRewriter {
   private awaiting: 'none' | 'login-user' | 'login-pass' = 'none';
   private readonly maskedPassword: string;
+  private readonly maskedToken: string;
 
   constructor(
     /** The username as it may be shown: quoted, or masked (config/shown.ts). */
     private readonly userShown: string,
-    password: string | undefined,
+    secrets: { password?: string; oauth2Token?: string },
   ) {
-    this.maskedPassword = maskSecret(password);
+    this.maskedPassword = maskSecret(secrets.password);
+    this.maskedToken = maskSecret(secrets.oauth2Token);
   }
 
   /** Any reply but a 334 challenge ends an AUTH LOGIN exchange (e.g. 535 after the username). */
@@ -32,6 +34,7 @@ export class AuthLineRewriter {
       return `‹base64 of password ${this.maskedPassword}›`;
     }
     if (/^AUTH\s+PLAIN\s+\S+$/i.test(line)) return `AUTH PLAIN ‹base64 of username ${this.userShown} and password ${this.maskedPassword}›`;
+    if (/^AUTH\s+XOAUTH2\s+\S+$/i.test(line)) return `AUTH XOAUTH2 ‹base64 of user ${this.userShown} and token ${this.maskedToken}›`;
     if (/^AUTH\s+LOGIN$/i.test(line)) this.awaiting = 'login-user';
     if (line.includes('/* secret */')) return line.replace('/* secret */', `‹secret ${this.maskedPassword}›`);
     // Any other AUTH line carries a payload mailcheck did not build a mask for: show the verb only.

@@ -1,7 +1,8 @@
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import { minRecognisableLength, Scrubber } from '../safety/secrets.js';
 import { safeLine, safeLines } from '../safety/text.js';
@@ -21,6 +22,8 @@ export interface WalkTarget {
   userShown?: string;
   userIsSecret?: boolean;
   password?: string;
+  /** An OAuth 2.0 access token: logs in with XOAUTH2 where the server offers it (instead of the password). */
+  oauth2Token?: string;
   senderAddress: string;
   senderHeader: string;
   recipient: string;
@@ -35,6 +38,8 @@ export interface WalkOptions extends WalkTarget {
   ca?: string;
   recorder: TranscriptRecorder;
   onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
+  /** The first line of a reply arrived: the port speaks SMTP in the configured mode, however long the rest takes. */
+  onSmtpSpoken?: () => void;
   signal?: AbortSignal;
 }
 
@@ -68,6 +73,29 @@ const allowedReplies: Partial<Record<SmtpStage, RegExp>> = {
 
 /** AUTH LOGIN asks twice (username, password); a server that keeps asking would loop until the timeout. */
 const maxAuthChallenges = 2;
+
+/**
+ * Servers answer a failed login late on purpose: Dovecot waits auth_failure_delay (2 s) and adds
+ * a per-IP penalty of up to 15 s after repeated failures, and that delay also holds later logins
+ * with the right password. AUTH gets a bound of its own, so a slow answer is read, not timed out.
+ */
+export function authWaitMs(timeoutMs: number): number {
+  return Math.max(timeoutMs * 4, 20_000);
+}
+
+/**
+ * A server that sent `220-` speaks SMTP and holds the rest of its greeting on purpose: Postfix's
+ * postscreen waits postscreen_greet_wait (6 s by default) to catch clients that talk too early.
+ */
+export function heldGreetingWaitMs(timeoutMs: number): number {
+  return Math.max(timeoutMs * 2, 30_000);
+}
+
+/** Continuation lines of one reply shown as they arrive (the whole reply is bounded by safeLines when it completes). */
+const maxEarlyLines = 40;
+
+/** Password mechanisms nodemailer can answer; anything else on offer needs a token (XOAUTH2). */
+const passwordMechanisms = ['PLAIN', 'LOGIN', 'CRAM-MD5'];
 
 /**
  * The first TLS context a process makes costs 20-30 ms of OpenSSL set-up on Node 20 (time
@@ -112,19 +140,38 @@ class SmtpWalk {
   private collectingEhlo = false;
   /** 334 challenges in a row during AUTH (see maxAuthChallenges). */
   private authChallenges = 0;
+  /** The server sent `220-`: the greeting has begun and may be held (heldGreetingWaitMs). */
+  private greetingHeld = false;
+  /** Lines of the reply in progress already in the transcript (they are recorded as they arrive, see tapReplies). */
+  private linesShownEarly = 0;
+  /** Replies the commands sent so far call for (the greeting is one), and replies completed: more of the second is a server talking out of turn. */
+  private repliesExpected = 1;
+  private repliesReceived = 0;
+  /** The socket whose data tapReplies reads (nodemailer replaces it at STARTTLS). */
+  private tapped: unknown;
+  private partialLine = '';
+  private readonly authWaitMs: number;
+  private readonly heldGreetingWaitMs: number;
+  /** Tells the person why mailcheck is still waiting for the answer to AUTH. */
+  private authPatienceNote: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: WalkOptions) {
     this.stage = isIP(o.host) ? 'connect' : 'dns';
-    this.authLines = new AuthLineRewriter(o.userShown ?? '(none)', o.password);
+    this.authLines = new AuthLineRewriter(o.userShown ?? '(none)', { ...(o.password !== undefined ? { password: o.password } : {}), ...(o.oauth2Token !== undefined ? { oauth2Token: o.oauth2Token } : {}) });
+    this.authWaitMs = authWaitMs(o.timeoutMs);
+    this.heldGreetingWaitMs = heldGreetingWaitMs(o.timeoutMs);
+    // nodemailer's own timers are set past every bound of ours: each stage is bounded by the
+    // walk's watchdog (enterStage), which knows that AUTH and a held greeting may take longer.
+    const longest = Math.max(this.authWaitMs, this.heldGreetingWaitMs) + 5_000;
     this.conn = new SMTPConnection({
       host: o.host,
       port: o.port,
       secure: o.secure,
-      // Never let credentials cross the network in the clear: insist on STARTTLS.
-      requireTLS: !o.secure,
-      connectionTimeout: o.timeoutMs * 2,
-      greetingTimeout: o.timeoutMs,
-      socketTimeout: o.timeoutMs,
+      // STARTTLS only where the server offers it (never an unadvertised command); without TLS the
+      // walk stops before AUTH and MAIL, so no credentials or mail ever cross in the clear (afterConnect).
+      connectionTimeout: longest,
+      greetingTimeout: longest,
+      socketTimeout: longest,
       dnsTimeout: o.timeoutMs,
       maxResponseSize: maxResponseBytes,
       // We verify ourselves after the handshake, so the transcript can show the certificate
@@ -163,16 +210,16 @@ class SmtpWalk {
 
   private async afterConnect(): Promise<void> {
     this.parseAuthMechanisms();
-    if (this.o.user !== undefined && this.o.password !== undefined) {
+    if (!this.o.secure && !this.isEncrypted()) {
+      return this.fail({ stage: 'starttls', code: 'ENOSTARTTLS', message: 'the server does not offer STARTTLS (its EHLO reply does not list it), so the session would stay unencrypted' });
+    }
+    if (this.o.user !== undefined && (this.o.password !== undefined || this.o.oauth2Token !== undefined)) {
       if (!this.result.authAdvertised) {
         this.info('the server did not advertise AUTH: the credentials were NOT checked');
       } else {
-        this.disclose(this.o.user, this.o.password);
-        const loginError = await new Promise<NodemailerError | undefined>((done) =>
-          this.conn.login({ user: this.o.user!, pass: this.o.password! }, (err) => done(err as NodemailerError | undefined)),
-        );
+        const loginError = await this.logIn(this.o.user);
         if (this.finished) return;
-        if (loginError) return this.fail(this.failureFrom(loginError, 'auth'));
+        if (loginError) return this.fail(loginError);
         this.result.authenticated = true;
       }
     }
@@ -182,6 +229,27 @@ class SmtpWalk {
     this.enterStage('quit');
     this.conn.quit();
     this.succeed();
+  }
+
+  /**
+   * AUTH with a mechanism the server offers: XOAUTH2 with a token, else a password mechanism
+   * (nodemailer picks among the offered ones). A server offering only token mechanisms is never
+   * sent a password it cannot take.
+   */
+  private async logIn(user: string): Promise<SmtpFailure | undefined> {
+    const offered = this.result.authMechanisms;
+    const token = this.o.oauth2Token;
+    const useToken = token !== undefined && offered.includes('XOAUTH2');
+    if (!useToken && (this.o.password === undefined || !offered.some((m) => passwordMechanisms.includes(m)))) {
+      const what = token !== undefined ? 'an OAuth 2.0 token, but the server does not offer XOAUTH2' : 'a password, but the server offers no password mechanism';
+      return { stage: 'auth', code: 'ENOAUTHMECH', message: `mailcheck has ${what} (it offers ${offered.join(', ') || 'nothing'}); no AUTH was sent` };
+    }
+    this.disclose(user, useToken ? token : this.o.password!);
+    const credentials = useToken
+      ? { user, oauth2: new XOAuth2({ user, accessToken: token }) }
+      : { user, pass: this.o.password! };
+    const error = await new Promise<NodemailerError | undefined>((done) => this.conn.login(credentials as never, (err) => done(err as NodemailerError | undefined)));
+    return error && this.failureFrom(error, 'auth');
   }
 
   private async deliver(): Promise<void> {
@@ -241,6 +309,7 @@ class SmtpWalk {
   private onLog(tnx: string | undefined, text: string): void {
     if (this.finished) return;
     this.checkTls();
+    this.tapReplies();
     if (tnx === 'dns') {
       if (this.stage === 'dns') this.enterStage('connect');
       if (this.o.secure) this.watchTcpConnect();
@@ -266,8 +335,12 @@ class SmtpWalk {
 
   private expectReply(verb: string): void {
     this.awaitingReply.push(this.stage);
+    this.repliesExpected++;
     // DATA is answered twice: 354 to go ahead, then the verdict on the body (which is not logged).
-    if (verb === 'DATA') this.awaitingReply.push('data');
+    if (verb === 'DATA') {
+      this.awaitingReply.push('data');
+      this.repliesExpected++;
+    }
   }
 
   /**
@@ -290,8 +363,66 @@ class SmtpWalk {
     const answered = this.awaitingReply.shift() ?? this.stage;
     this.lastRejection = /^[45]\d\d/.test(text) ? { stage: answered, response: text } : undefined;
     this.authLines.noteServerReply(text);
-    this.record('server', decodeServerPrompt(this.scrubber.scrubReply(text)));
+    // The continuation lines tapReplies already showed (with the time they arrived) are not shown twice.
+    const rest = text.split(/\r?\n/).slice(this.linesShownEarly).join('\n');
+    this.linesShownEarly = 0;
+    if (rest !== '') this.record('server', decodeServerPrompt(this.scrubber.scrubReply(rest)));
     this.checkReplyOrder(answered, text);
+  }
+
+  /**
+   * Reads the server's lines as they arrive, before nodemailer does (so a line is in the
+   * transcript before the command it triggers), for two things nodemailer cannot see:
+   * - A reply's continuation lines. nodemailer reports a reply only once its last line is in, so
+   *   a greeting held after `220-` (postscreen) would look like silence. Until any secret is sent
+   *   they are shown as they arrive (at most maxEarlyLines a reply); after that they wait for the
+   *   whole reply, which the scrubber must see whole (a secret may be split over its lines).
+   * - A reply nobody asked for (`250` right behind the greeting): nodemailer would take it as the
+   *   answer to the next command, and every reply after it would answer the wrong command.
+   */
+  private tapReplies(): void {
+    const socket = (this.conn as unknown as { _socket?: Socket })._socket;
+    if (!socket || socket === this.tapped) return;
+    this.tapped = socket;
+    this.partialLine = '';
+    socket.prependListener('data', (chunk: Buffer) => {
+      // The plain socket still sees raw bytes after STARTTLS replaced it; the TLS one is tapped anew.
+      const current = (this.conn as unknown as { _socket?: Socket })._socket;
+      if (this.finished || socket !== current) return;
+      const lines = (this.partialLine + chunk.toString('utf8')).split('\n');
+      this.partialLine = (lines.pop() ?? '').slice(-maxResponseBytes);
+      for (const raw of lines) {
+        const line = raw.replace(/\r$/, '');
+        if (!/^\d{3}-/.test(line)) {
+          // A reply's last line completes it: nodemailer reports the whole reply, and onServerLine shows the rest.
+          if (/^\d{3}( |$)/.test(line) && ++this.repliesReceived > this.repliesExpected) return this.unsolicited(line);
+          continue;
+        }
+        if (this.scrubber.disclosed || this.linesShownEarly >= maxEarlyLines) continue;
+        this.record('server', line);
+        this.linesShownEarly++;
+        if (this.stage === 'greeting' && line.startsWith('220-') && !this.greetingHeld) this.holdGreeting();
+      }
+    });
+  }
+
+  private unsolicited(line: string): void {
+    const code = /^\d{3}/.exec(line)?.[0];
+    this.fail({
+      stage: this.stage,
+      code: 'EPROTOCOL',
+      ...(code ? { responseCode: Number(code) } : {}),
+      response: line,
+      message: `out-of-order reply: the server sent "${safeLine(line, 80)}" before mailcheck asked anything`,
+    });
+  }
+
+  /** `220-` came: the port speaks plain SMTP as configured, and the rest of the greeting may take a while. */
+  private holdGreeting(): void {
+    this.greetingHeld = true;
+    this.o.onSmtpSpoken?.();
+    this.info(`the greeting has begun (220-); waiting up to ${this.heldGreetingWaitMs} ms for the rest: servers such as Postfix's postscreen hold it on purpose`);
+    this.armWatchdog();
   }
 
   private checkReplyOrder(answered: SmtpStage, reply: string): void {
@@ -368,14 +499,44 @@ class SmtpWalk {
       this.stageStarted = now;
     }
     this.o.onStage?.(stage, 'start');
+    this.armWatchdog();
+    clearTimeout(this.authPatienceNote);
+    if (stage === 'auth') {
+      this.authPatienceNote = setTimeout(() => {
+        this.info(`no answer to AUTH after ${this.o.timeoutMs} ms: servers delay the answer to a failed login on purpose, so mailcheck waits up to ${this.authWaitMs} ms`);
+      }, this.o.timeoutMs);
+      this.authPatienceNote.unref();
+    }
+  }
+
+  /**
+   * Every stage's bound, measured from the stage's start. It also catches a server that drips one
+   * byte at a time, which keeps a socket's idle timer alive. The failure carries the timeout type
+   * nodemailer would have given, which the diagnosis rules read.
+   */
+  private armWatchdog(): void {
     clearTimeout(this.watchdog);
-    // nodemailer bounds connect and greeting itself (with typed errors we prefer); this catches
-    // what it does not: a server that drips one byte at a time keeps its socket timeout alive.
-    const limit = stage === 'dns' || stage === 'connect' || stage === 'tls' ? this.o.timeoutMs * 2 : this.o.timeoutMs;
+    const stage = this.stage;
+    const limit = this.stageLimit(stage);
+    const timeoutType = stage === 'connect' || stage === 'tls' ? 'CONNECT_TIMEOUT' : stage === 'greeting' ? 'GREETING_TIMEOUT' : 'STEP_TIMEOUT';
+    const left = Math.max(0, limit - (performance.now() - this.stageStarted));
     this.watchdog = setTimeout(() => {
-      this.fail({ stage, code: 'ETIMEDOUT', timeoutType: 'STEP_TIMEOUT', message: `no complete answer within ${limit} ms` });
-    }, limit + 250);
+      const message =
+        stage === 'greeting'
+          ? this.greetingHeld
+            ? `the server sent "220-" but not the rest of its greeting within ${limit} ms`
+            : 'Greeting never received'
+          : `no complete answer within ${limit} ms`;
+      this.fail({ stage, code: 'ETIMEDOUT', timeoutType, message, ...(this.greetingHeld && stage === 'greeting' ? { responseCode: 220 } : {}) });
+    }, left);
     this.watchdog.unref();
+  }
+
+  private stageLimit(stage: SmtpStage): number {
+    if (stage === 'dns' || stage === 'connect' || stage === 'tls') return this.o.timeoutMs * 2;
+    if (stage === 'greeting' && this.greetingHeld) return this.heldGreetingWaitMs;
+    if (stage === 'auth') return this.authWaitMs;
+    return this.o.timeoutMs;
   }
 
   private failureFrom(error: NodemailerError, fallbackStage?: SmtpStage): SmtpFailure {
@@ -457,6 +618,7 @@ class SmtpWalk {
   private finish(): void {
     this.finished = true;
     clearTimeout(this.watchdog);
+    clearTimeout(this.authPatienceNote);
     this.result.stages.push({ stage: this.stage, ms: Math.round(performance.now() - this.stageStarted) });
     if (!this.result.ok) this.conn.close();
     this.resolve(this.result);

@@ -41,9 +41,10 @@ const cases: HostileCase[] = [
   { name: 'authLoop', timeoutMs: 1000, stage: 'auth', class: 'protocol', id: /^protocol\./, tls: true },
   { name: 'closeMidData', timeoutMs: 1000, stage: 'data', class: 'network', id: /^network\.closed$/, tls: true },
   { name: 'starttlsGarbage', timeoutMs: 1000, stage: 'starttls', class: 'tls', id: /^tls\.handshake$/ },
-  { name: 'greetTwice', timeoutMs: 1000, stage: 'ehlo', class: 'protocol', id: /^protocol\./ },
+  { name: 'greetTwice', timeoutMs: 1000, stage: 'greeting', class: 'protocol', id: /^protocol\./ },
   { name: 'outOfOrder', timeoutMs: 1000, stage: 'ehlo', class: 'protocol', id: /^protocol\./ },
-  { name: 'unsolicited', timeoutMs: 1000, stage: 'starttls', class: 'protocol', id: /^protocol\./ },
+  // A reply nobody asked for is caught when it arrives, right behind the greeting (walk.ts tapReplies).
+  { name: 'unsolicited', timeoutMs: 1000, stage: 'greeting', class: 'protocol', id: /^protocol\./ },
 ];
 
 /**
@@ -69,7 +70,7 @@ async function walkAgainst(c: HostileCase, port: number) {
       password,
       senderAddress: 'sender@example.com',
       senderHeader: 'sender@example.com',
-      names: { host: 'SMTP_HOST', port: 'SMTP_PORT', user: 'SMTP_USER', password: 'SMTP_PASSWORD', sender: 'SMTP_SENDER', secure: 'SMTP_SECURE' },
+      names: { host: 'SMTP_HOST', port: 'SMTP_PORT', user: 'SMTP_USER', password: 'SMTP_PASSWORD', sender: 'SMTP_SENDER', secure: 'SMTP_SECURE', oauth2Token: 'SMTP_OAUTH2_TOKEN' },
     },
     recipient: 'rcpt@example.com',
     deliver: true,

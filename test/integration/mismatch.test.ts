@@ -14,7 +14,7 @@ import { closedPort, startNeverAcceptingListener, startSilentListener, type List
  * timeout" cannot be confused: the failure code says which one it was.
  */
 
-const names = { host: 'SMTP_HOST', port: 'SMTP_PORT', user: 'SMTP_USER', password: 'SMTP_PASSWORD', sender: 'SMTP_SENDER', secure: 'SMTP_SECURE' };
+const names = { host: 'SMTP_HOST', port: 'SMTP_PORT', user: 'SMTP_USER', password: 'SMTP_PASSWORD', sender: 'SMTP_SENDER', secure: 'SMTP_SECURE', oauth2Token: 'SMTP_OAUTH2_TOKEN' };
 
 let implicit: TestServer;
 let starttls: TestServer;

@@ -6,7 +6,7 @@ import { describeWithMtas, expectOutcome, lines, mailcheck } from './mta.js';
 /**
  * The built CLI against Exim 4.96 (GnuTLS), run unpacked with its own configuration and started
  * once for this file (test/mta/harness.mjs says which listener is which). Exact exit codes and
- * diagnosis ids; `it.fails` marks what mailcheck gets wrong today (issue 13).
+ * diagnosis ids (the issue 13 cases among them).
  */
 describeWithMtas('Exim 4 (GnuTLS) on loopback', 'exim', () => {
   let lab: Lab<EximPort>;
@@ -88,22 +88,21 @@ describeWithMtas('Exim 4 (GnuTLS) on loopback', 'exim', () => {
     expect(run.ms).toBeLessThan(5000);
   });
 
-  // issue 13: mailcheck sends AUTH PLAIN although only AUTH XOAUTH2 is advertised, and diagnoses
-  // the "504 PLAIN authentication mechanism not supported" as a wrong password (auth.rejected).
-  // Right: choose from what EHLO offers, send no unadvertised mechanism, and say the server
-  // accepts only OAuth2 (an auth failure, exit 6, but not "the password is wrong").
-  it.fails('a server offering only AUTH XOAUTH2: no AUTH PLAIN sent, not diagnosed as a wrong password', async () => {
+  // issue 13: v0.1 sent AUTH PLAIN although only AUTH XOAUTH2 is advertised, and diagnosed the
+  // "504 PLAIN authentication mechanism not supported" as a wrong password. The mechanism comes
+  // from what EHLO offers, nothing unadvertised is sent, and the server is named OAuth2-only.
+  it('a server offering only AUTH XOAUTH2: no AUTH PLAIN sent, not diagnosed as a wrong password', async () => {
     const run = await mailcheck(lab, starttls('oauthOnly'), ['test', '--to', to('inbox')]);
     expect(lines(run, 'server')).toContain('250-AUTH XOAUTH2');
     expect(lines(run, 'client').filter((l) => /^AUTH (PLAIN|LOGIN)\b/.test(l))).toEqual([]);
     expect(run.code).toBe(ExitCode.auth);
     expect(run.ids).not.toContain('auth.rejected');
+    expect(run.ids).toEqual(['auth.oauth2-only']);
   });
 
   // issue 13: "454 TLS currently unavailable" in reply to STARTTLS is a TLS set-up fault on the
-  // server, but mailcheck calls it a busy server (temporary.failure, exit 9, "retry later").
-  // Right: a TLS failure (exit 5) that says the server cannot start TLS.
-  it.fails('454 in reply to STARTTLS: a TLS fault on the server, not a temporary failure', async () => {
+  // server, which v0.1 called a busy server (temporary.failure, exit 9, "retry later").
+  it('454 in reply to STARTTLS: a TLS fault on the server, not a temporary failure', async () => {
     const run = await mailcheck(lab, starttls('tlsBroken'), ['test', '--to', to('inbox')]);
     expect(lines(run, 'server').some((l) => l.startsWith('454'))).toBe(true);
     expect(run.json.result.failureClass).toBe('tls');

@@ -46,7 +46,7 @@ describe('resolveConfig: files < environment < flags < stdin', () => {
       envFiles: [base, second],
       env: { SMTP_USER: 'env-user', SMTP_PORT: '587', SMTP_PASSWORD: 'env-pass' },
       flags: { port: { value: '465', flag: '--port' } },
-      passwordFromStdin: 'stdin-pass',
+      stdinSecret: { key: 'password', value: 'stdin-pass' },
     });
     expect(value(config, 'host')).toBe('file1.example.com');
     expect([value(config, 'user'), source(config, 'user')]).toEqual(['env-user', 'the environment']);
@@ -311,6 +311,6 @@ describe('safeLine and safeLines: server text made printable', () => {
 // The variable table is what every message is built from: keep it in step with the README.
 it('knows every variable and alias the README documents', () => {
   expect(Object.values(variableNames).flat().sort()).toEqual(
-    ['RESEND_API_KEY', 'RESEND_SENDER_EMAIL', 'SMTP_FROM_EMAIL', 'SMTP_HOST', 'SMTP_PASS', 'SMTP_PASSWORD', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_SENDER', 'SMTP_USER'].sort(),
+    ['RESEND_API_KEY', 'RESEND_BASE_URL', 'RESEND_SENDER_EMAIL', 'SMTP_FROM_EMAIL', 'SMTP_OAUTH2_TOKEN', 'SMTP_HOST', 'SMTP_PASS', 'SMTP_PASSWORD', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_SENDER', 'SMTP_USER'].sort(),
   );
 });

@@ -83,7 +83,7 @@ describe('TranscriptRecorder: secrets and untrusted text', () => {
     // The division of work the adapters follow: mailcheck's own AUTH lines are built from masks
     // (AuthLineRewriter), and the server's answers pass the scrubber of the party that got the secret.
     const recorder = new TranscriptRecorder();
-    const authLines = new AuthLineRewriter(JSON.stringify(user), secret);
+    const authLines = new AuthLineRewriter(JSON.stringify(user), { password: secret });
     const scrubber = new Scrubber().add(secret, user);
     // Before the follower exists: the AUTH PLAIN payload built from the secret, and an echo of it.
     recorder.record('client', authLines.rewriteClient(`AUTH PLAIN ${Buffer.from(`\u0000${user}\u0000${secret}`).toString('base64')}`), true);
