@@ -4,18 +4,17 @@ import { parseAddress } from '../config/address.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { knownProviders, providerInfo, recogniseProvider, type KnownProvider, type ProviderInfo } from '../config/providers.js';
 import { runDnsChecks } from '../dns/checks.js';
-import { createDnsClient, parseDnsServer } from '../dns/resolver.js';
+import { createDnsClient } from '../dns/resolver.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { safeLine } from '../safety/text.js';
 import { Live } from './live.js';
-import { parseTimeout, type GlobalOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, type GlobalOptions } from './options.js';
 import { Session } from './session.js';
 
 /** The DNS options of `dns` and `doctor`; --dns-server is global (cli.ts). */
 export interface DnsOptions extends GlobalOptions {
-  dnsServer?: string;
   /** Check DKIM at these selectors instead of the provider's fixed ones. */
   dkimSelector?: string[];
 }
@@ -44,7 +43,7 @@ export async function runDns(domainArg: string | undefined, options: DnsCommandO
   // This command judges DNS, not the configuration: its lint findings (a half-set block) are doctor's business.
   const session = new Session('dns', { ...loaded, lint: [] }, live);
   session.printHeader();
-  session.showTranscript(`DNS records of ${domain}${server ? ` (asking ${server})` : ''}`);
+  session.showTranscript(`DNS records of ${domain}, for ${who.provider ? `${who.provider.label} (${who.providerReason})` : 'an unknown provider'}${server ? `, asking ${server}` : ''}`);
   live.progress.update(`reading the DNS records of ${domain}…`);
   const dns = createDnsClient({ timeoutMs, recorder: live.recorder, signal, ...(server ? { server } : {}) });
   const judged = await runDnsChecks({ domain, ...who, ...(options.dkimSelector ? { selectors: options.dkimSelector } : {}) }, dns);
@@ -61,11 +60,17 @@ export async function runDns(domainArg: string | undefined, options: DnsCommandO
  * doctor, after its session: the same DNS checks for the sender's domain, appended to what the
  * session found. Resend's own view of the domain (when the API was asked) is compared with DNS.
  */
-export async function withDnsFindings(findings: NetworkFindings, loaded: LoadedConfig, options: DnsOptions, recorder: TranscriptRecorder, signal: AbortSignal): Promise<NetworkFindings> {
+export async function withDnsFindings(
+  findings: NetworkFindings,
+  loaded: LoadedConfig,
+  options: { timeoutMs: number; server: string | undefined; dkimSelector?: string[] },
+  recorder: TranscriptRecorder,
+  signal: AbortSignal,
+): Promise<NetworkFindings> {
   const domain = senderDomain(loaded);
   if (!domain) return findings;
-  const server = dnsServerFromFlag(options.dnsServer);
-  const dns = createDnsClient({ timeoutMs: parseTimeout(options.timeout), recorder, signal, ...(server ? { server } : {}) });
+  const { server } = options;
+  const dns = createDnsClient({ timeoutMs: options.timeoutMs, recorder, signal, ...(server ? { server } : {}) });
   const judged = await runDnsChecks(
     {
       domain,
@@ -78,18 +83,12 @@ export async function withDnsFindings(findings: NetworkFindings, loaded: LoadedC
   return { ...findings, checks: [...findings.checks, ...judged.checks], diagnoses: [...findings.diagnoses, ...judged.diagnoses] };
 }
 
-function dnsServerFromFlag(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  const server = parseDnsServer(text.trim());
-  if (!server) throw new UserError(`--dns-server ${safeLine(JSON.stringify(text), 200)} is not an IP address with an optional port`, ExitCode.usage, 'write it as 127.0.0.1, 127.0.0.1:5353 or [::1]:5353');
-  return server;
-}
-
 /** A domain as typed: Unicode (IDN) or punycode, with or without the final dot, never an address. */
 export function domainFromArgument(text: string): string {
   const bare = text.trim().replace(/\.$/, '');
   const ascii = bare.includes('@') ? '' : domainToASCII(bare);
-  if (!ascii || !ascii.includes('.') || !/^[a-z0-9.-]+$/.test(ascii) || ascii.split('.').some((label) => label === '' || label.length > 63)) {
+  const labels = ascii ? ascii.split('.') : [];
+  if (labels.length < 2 || !labels.every((label) => label.length <= 63 && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(label))) {
     throw new UserError(`${safeLine(JSON.stringify(text), 200)} is not a domain name`, ExitCode.usage, 'give the domain of the sender address, e.g. mailcheck dns example.com');
   }
   return ascii;

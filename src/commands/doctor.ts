@@ -2,7 +2,7 @@ import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { loadConfig } from '../config/load.js';
 import type { DnsOptions } from './dns.js';
 import { Live } from './live.js';
-import { parseTimeout, readPasswordFromStdin, readCaFile, recipientFromFlag, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readPasswordFromStdin, readCaFile, recipientFromFlag, smtpFlags, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 
 export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOptions {
   /** Walk through DATA and send one real message; without it nothing is ever sent. */
@@ -23,6 +23,7 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
   const timeoutMs = parseTimeout(options.timeout);
   const recipient = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const ca = readCaFile(options.caFile);
+  const dnsServer = dnsServerFromFlag(options.dnsServer);
   const loaded = loadConfig({
     env: process.env,
     flags: smtpFlags(options),
@@ -44,7 +45,7 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
     if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
     if (options.dns !== false) {
       const { withDnsFindings } = await import('./dns.js');
-      findings = await withDnsFindings(findings, loaded, options, live.recorder, signal);
+      findings = await withDnsFindings(findings, loaded, { timeoutMs, server: dnsServer, ...(options.dkimSelector ? { dkimSelector: options.dkimSelector } : {}) }, live.recorder, signal);
       if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
     }
   }

@@ -4,7 +4,6 @@
  * server only. Answers come back as DnsAnswer, never as exceptions.
  */
 import { Resolver } from 'node:dns/promises';
-import { isIPv4, isIPv6 } from 'node:net';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { joinTxt, type DnsAnswer, type MxRecord } from './records.js';
 
@@ -85,19 +84,4 @@ export function createDnsClient(o: DnsClientOptions): DnsClient {
       return query('AAAA', name, (r) => r.resolve6(name));
     },
   };
-}
-
-/**
- * `--dns-server`: an IPv4 or IPv6 address with an optional port, in the forms c-ares takes
- * (`127.0.0.1`, `127.0.0.1:5353`, `::1`, `[::1]:5353`). Undefined when it is not one.
- */
-export function parseDnsServer(text: string): string | undefined {
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
-  const v6 = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(text) ?? /^([0-9a-f:.]*:[0-9a-f:.]*)()$/i.exec(text);
-  const match = v4 ?? v6;
-  if (!match) return undefined;
-  const [, ip, port] = match as unknown as [string, string, string | undefined];
-  if (!(v4 ? isIPv4(ip) : isIPv6(ip))) return undefined;
-  if (port && (Number(port) < 1 || Number(port) > 65535)) return undefined;
-  return v4 ? text : port ? `[${ip}]:${port}` : ip;
 }
