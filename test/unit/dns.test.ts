@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { domainFromArgument } from '../../src/commands/dns.js';
 import { dnsServerFromFlag } from '../../src/commands/options.js';
@@ -137,4 +138,10 @@ it('deliverability (exit 12) comes after every failure of the sending path and b
   expect(exitCodeFor(['deliverability', 'warnings'])).toBe(ExitCode.deliverability);
   expect(exitCodeFor(['deliverability', 'temporary'])).toBe(ExitCode.temporary);
   expect(exitCodeFor(['deliverability', 'network'])).toBe(ExitCode.network);
+});
+
+it('the README lists every exit code', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('## Exit codes'), readme.indexOf('## JSON output'));
+  for (const code of Object.values(ExitCode)) expect(table).toContain(`| ${code} |`);
 });
