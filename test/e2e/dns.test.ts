@@ -168,6 +168,10 @@ describe('mailcheck dns against a DNS server on loopback', () => {
   });
 
   it('cannot be made to inject escape sequences or workflow commands by a TXT record', async () => {
+    // The records were read (not a timeout that proves nothing), and are shown with their controls made visible.
+    const { report } = await json(['evil.test', ...resend]);
+    expect(report.checks.find((c) => c.id === 'dns.spf')!.records![0]).toContain('\\x1B]0;pwned\\x07');
+    expect(report.checks.find((c) => c.id === 'dns.dmarc')!.records![0]).toContain('\\x0A::error::dmarc');
     for (const extra of [[], ['--json']]) {
       const run = await dns(['evil.test', ...resend, ...extra], { env: { GITHUB_ACTIONS: 'true' } });
       for (const text of [run.stdout, run.stderr]) {
