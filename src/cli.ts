@@ -13,6 +13,9 @@ function exitCodeTable(): string {
 const oauth2Flag = '--oauth2-token-stdin';
 const oauth2Help = 'read an OAuth 2.0 access token from standard input and log in with XOAUTH2 where the server offers it (instead of SMTP_PASSWORD; never from a flag)';
 const caFileFlag = '--ca-file <path>';
+const dkimSelectorFlag = '--dkim-selector <name>';
+const dkimSelectorHelp = "check DKIM at this selector (<name>._domainkey.<domain>; repeatable) instead of the provider's own";
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 const caFileHelp = "trust the SMTP server's certificate if this PEM CA signed it (instead of Node's built-in roots, as curl --cacert)";
 
 /** The SMTP overrides shared by `test`, `doctor` and `init`. No --password: flags end up in shell history and `ps`. */
@@ -36,6 +39,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .option('--no-color', 'never colour the output')
     .option('--no-input', 'never prompt (implied when not on a terminal or when CI is set)')
     .option('--timeout <duration>', 'bound for each step, e.g. 5s or 1500ms', '5s')
+    .option('--dns-server <ip[:port]>', "send every DNS query of the DNS checks to this server (for split-horizon DNS, or a test server)")
     .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
     .showHelpAfterError('(run mailcheck --help for usage)')
     .exitOverride();
@@ -60,7 +64,9 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--send', 'also send one real test message (to --to, or to the sender)')
       .option(oauth2Flag, oauth2Help)
       .option('--strict', 'fail on warnings too (exit 11)')
-      .option('--api-check', "with Resend's SMTP relay (smtp.resend.com): also check the SMTP password as a key against the Resend API"),
+      .option('--api-check', "with Resend's SMTP relay (smtp.resend.com): also check the SMTP password as a key against the Resend API")
+      .option('--no-dns', "skip the DNS checks of the sender's domain (SPF, DKIM, DMARC, MX)")
+      .option(dkimSelectorFlag, dkimSelectorHelp, collect),
   ).action(async (_opts, command: Command) => {
     const { runDoctor } = await import('./commands/doctor.js');
     process.exitCode = await runDoctor(command.optsWithGlobals(), signal);
@@ -78,6 +84,17 @@ export function buildProgram(signal: AbortSignal): Command {
     const { runInit } = await import('./commands/init.js');
     process.exitCode = await runInit(command.optsWithGlobals(), signal);
   });
+
+  program
+    .command('dns [domain]')
+    .description("check the sending domain's DNS (MX, SPF, DKIM, DMARC) for the provider in use: will the mail arrive? (domain defaults to the sender's)")
+    .option('--provider <id>', 'judge the records for this provider instead of the configured one: resend, gmail, sendgrid, ses, office365, mailgun, postmark')
+    .option(dkimSelectorFlag, dkimSelectorHelp, collect)
+    .option('--strict', 'fail on warnings too (exit 11)')
+    .action(async (domain: string | undefined, _opts, command: Command) => {
+      const { runDns } = await import('./commands/dns.js');
+      process.exitCode = await runDns(domain, command.optsWithGlobals(), signal);
+    });
 
   program
     .command('probe [host]')
@@ -100,7 +117,7 @@ export function buildProgram(signal: AbortSignal): Command {
 /** How long a Ctrl-C waits for a clean stop before leaving anyway. */
 const interruptGraceMs = 500;
 
-const commandNames = ['test', 'doctor', 'init', 'probe'];
+const commandNames = ['test', 'doctor', 'init', 'probe', 'dns'];
 
 /** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
 export async function main(argv: string[]): Promise<void> {

@@ -15,6 +15,7 @@ export const ExitCode = {
   temporary: 9,
   protocol: 10,
   warnings: 11,
+  deliverability: 12,
   interrupted: 130,
 } as const;
 
@@ -34,12 +35,17 @@ export const exitCodeMeanings: Record<keyof typeof ExitCode, string> = {
   temporary: 'temporary failure (421/4xx, rate limit, quota): retry later',
   protocol: 'the server broke its protocol: garbage, oversized or out-of-order SMTP replies, or HTTP answers that are not the API\'s',
   warnings: 'only warnings, and --strict was given',
+  deliverability: 'receivers will reject or junk the mail: DNS records (SPF, DKIM, DMARC) of the sending domain are broken or do not cover the provider',
   interrupted: 'interrupted (Ctrl-C)',
 };
 
-/** When several failures are present, the most fundamental one decides the exit code. */
+/**
+ * When several failures are present, the most fundamental one decides the exit code. A
+ * deliverability failure comes after every failure of the sending path: mail that cannot be sent
+ * at all (or only later) is the first thing to fix; DNS decides what happens to it afterwards.
+ */
 const precedence: FailureClass[] = [
-  'interrupted', 'internal', 'usage', 'config', 'network', 'tls', 'protocol', 'auth', 'envelope', 'message', 'temporary', 'warnings',
+  'interrupted', 'internal', 'usage', 'config', 'network', 'tls', 'protocol', 'auth', 'envelope', 'message', 'temporary', 'deliverability', 'warnings',
 ];
 
 export function exitCodeFor(classes: Iterable<FailureClass>): number {

@@ -14,7 +14,12 @@ import { runSmtpCheck } from './smtp.js';
  */
 
 /** What a provider's network check found: the parts of a Report beyond configuration (Session.finish's input). */
-export type NetworkFindings = Pick<Report, 'checks' | 'diagnoses'> & Partial<Pick<Report, 'tls' | 'auth' | 'message'>> & { stages?: StageTiming[] };
+export type NetworkFindings = Pick<Report, 'checks' | 'diagnoses'> &
+  Partial<Pick<Report, 'tls' | 'auth' | 'message'>> & {
+    stages?: StageTiming[];
+    /** The Resend API's status of the sender's domain, which doctor's DNS checks compare with DNS. */
+    resendDomainStatus?: string;
+  };
 
 /** What a network check may use; it never prints (the recorder feeds the live transcript). */
 export interface NetworkContext {
@@ -132,7 +137,7 @@ function withRelayApiCheck(smtp: NetworkCheck, settings: SmtpSettings, baseUrl: 
       const walked = await smtp.run(ctx);
       if (ctx.signal?.aborted) return walked;
       const api = await resendFindings(key, endpoint, ctx, {});
-      return { ...walked, checks: [...walked.checks, ...api.checks], diagnoses: [...walked.diagnoses, ...api.diagnoses] };
+      return { ...walked, ...api, checks: [...walked.checks, ...api.checks], diagnoses: [...walked.diagnoses, ...api.diagnoses] };
     },
   };
 }
@@ -148,5 +153,10 @@ async function resendFindings(settings: ResendSettings, endpoint: ResendEndpoint
     ...(ctx.onProgress ? { onStep: ctx.onProgress } : {}),
     ...send,
   });
-  return { checks: outcome.checks, diagnoses: outcome.diagnoses, ...(outcome.message ? { message: outcome.message } : {}) };
+  return {
+    checks: outcome.checks,
+    diagnoses: outcome.diagnoses,
+    ...(outcome.message ? { message: outcome.message } : {}),
+    ...(outcome.domainStatus !== undefined ? { resendDomainStatus: outcome.domainStatus } : {}),
+  };
 }

@@ -1,15 +1,18 @@
 import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { loadConfig } from '../config/load.js';
+import type { DnsOptions } from './dns.js';
 import { Live } from './live.js';
-import { parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 
-export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions {
+export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOptions {
   /** Walk through DATA and send one real message; without it nothing is ever sent. */
   send?: boolean;
   /** Warnings fail the run (exit 11). */
   strict?: boolean;
   /** Resend's SMTP relay: also check the SMTP password as a key against the Resend API. */
   apiCheck?: boolean;
+  /** commander's --no-dns gives dns: false. */
+  dns?: boolean;
 }
 
 /**
@@ -20,6 +23,7 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
   const timeoutMs = parseTimeout(options.timeout);
   const recipient = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const ca = readCaFile(options.caFile);
+  const dnsServer = dnsServerFromFlag(options.dnsServer);
   const loaded = loadConfig({
     env: process.env,
     flags: smtpFlags(options),
@@ -39,6 +43,11 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
     session.showTranscript(check.title);
     findings = await running;
     if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
+    if (options.dns !== false) {
+      const { withDnsFindings } = await import('./dns.js');
+      findings = await withDnsFindings(findings, loaded, { timeoutMs, server: dnsServer, ...(options.dkimSelector ? { dkimSelector: options.dkimSelector } : {}) }, live.recorder, signal);
+      if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
+    }
   }
   const report = session.finish(findings, options.strict === true);
   if (session.mode.githubActions) {

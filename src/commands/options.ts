@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { isIPv4, isIPv6 } from 'node:net';
 import { parseAddress } from '../config/address.js';
 import type { FlagValue } from '../config/resolve.js';
 import type { SettingKey } from '../config/variables.js';
@@ -12,6 +13,8 @@ import type { ModeInput } from '../render/mode.js';
 export interface GlobalOptions extends ModeInput {
   envFile?: string[];
   timeout?: string;
+  /** The DNS server every query of the DNS checks goes to. */
+  dnsServer?: string;
 }
 
 /** The SMTP overrides `test`, `doctor` and `init` accept; the password is deliberately not among them. */
@@ -112,4 +115,27 @@ export async function readPasswordFromStdin(stdin: NodeJS.ReadStream = process.s
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** --dns-server, checked before anything touches the network. */
+export function dnsServerFromFlag(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const server = parseDnsServer(text.trim());
+  if (!server) throw new UserError(`--dns-server ${safeLine(JSON.stringify(text), 200)} is not an IP address with an optional port`, ExitCode.usage, 'write it as 127.0.0.1, 127.0.0.1:5353 or [::1]:5353');
+  return server;
+}
+
+/**
+ * `--dns-server`: an IPv4 or IPv6 address with an optional port, in the forms c-ares takes
+ * (`127.0.0.1`, `127.0.0.1:5353`, `::1`, `[::1]:5353`). Undefined when it is not one.
+ */
+function parseDnsServer(text: string): string | undefined {
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
+  const v6 = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(text) ?? /^([0-9a-f:.]*:[0-9a-f:.]*)()$/i.exec(text);
+  const match = v4 ?? v6;
+  if (!match) return undefined;
+  const [, ip, port] = match as unknown as [string, string, string | undefined];
+  if (!(v4 ? isIPv4(ip) : isIPv6(ip))) return undefined;
+  if (port && (Number(port) < 1 || Number(port) > 65535)) return undefined;
+  return v4 ? text : port ? `[${ip}]:${port}` : ip;
 }

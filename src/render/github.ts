@@ -59,7 +59,7 @@ export function annotations(report: Report): Annotation[] {
     list.push({ level: 'error', title: title(d.id), message: lines.join('\n') });
   }
   for (const check of report.checks) {
-    if (check.status === 'warn') list.push({ level: 'warning', title: title(check.id), message: `${check.title}: ${check.detail ?? 'warning'}` });
+    if (check.status === 'warn') list.push({ level: 'warning', title: title(check.id), message: `${check.title}: ${check.detail ?? 'warning'}${check.fix ? `\nfix: ${check.fix}` : ''}` });
   }
   // A failed run always shows why, even when its cause is only warnings (--strict).
   if (!report.result.ok && !list.some((a) => a.level === 'error')) {
@@ -127,7 +127,8 @@ export function stepSummary(report: Report): string {
 
 function checkRow(check: Check): string {
   const time = check.ms !== undefined ? `${check.ms} ms` : '';
-  return `| ${statusIcon[check.status]} | ${markdownText(check.title)} | ${time} | ${markdownText(check.detail ?? '')} |`;
+  const fix = check.fix ? `<br>**fix:** ${markdownText(check.fix)}` : '';
+  return `| ${statusIcon[check.status]} | ${markdownText(check.title)} | ${time} | ${markdownText(check.detail ?? '')}${fix} |`;
 }
 
 // --- writing ---------------------------------------------------------------------------------

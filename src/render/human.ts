@@ -56,7 +56,7 @@ export class HumanRenderer {
     const lines: string[] = [];
     if (report.checks.length) {
       lines.push('', c.bold('checks'));
-      for (const check of report.checks) lines.push(this.check(check));
+      for (const check of report.checks) lines.push(...this.check(check));
     }
     for (const diagnosis of report.diagnoses) lines.push('', ...this.diagnosis(diagnosis));
     lines.push('', this.verdict(report));
@@ -69,10 +69,13 @@ export class HumanRenderer {
     return lines;
   }
 
-  private check(check: Check): string {
+  private check(check: Check): string[] {
     const time = check.ms !== undefined ? `${check.ms} ms` : '';
     const detail = check.detail ? `  ${check.detail}` : '';
-    return `  ${this.mark(check.status)} ${check.title.padEnd(30)}${this.c.dim(time.padStart(8))}${detail}`;
+    const lines = [`  ${this.mark(check.status)} ${check.title.padEnd(30)}${this.c.dim(time.padStart(8))}${detail}`];
+    for (const record of check.records ?? []) lines.push(`      ${this.c.dim(record)}`);
+    if (check.fix) lines.push(`      ${this.c.bold('fix:')} ${check.fix}`);
+    return lines;
   }
 
   private diagnosis(d: Diagnosis): string[] {

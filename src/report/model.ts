@@ -23,6 +23,10 @@ export interface Check {
   title: string;
   detail?: string;
   ms?: number;
+  /** What the check read (DNS records), each line terminal-safe. */
+  records?: string[];
+  /** For a warning: what to do, e.g. the DNS record to publish (a failure's fixes are in its diagnosis). */
+  fix?: string;
 }
 
 export interface ConfigEntry {

@@ -38,6 +38,8 @@ export interface ResendCheckOutcome {
   message?: Report['message'];
   /** Ctrl-C: the caller exits with 130 and reports nothing more. */
   aborted: boolean;
+  /** The API's status of the sender's domain (verified, pending, ...), for comparing with DNS. */
+  domainStatus?: string;
 }
 
 const titles = {
@@ -113,6 +115,7 @@ export async function runResendChecks(o: ResendCheckOptions): Promise<ResendChec
     const domainCheck = await checkDomain(client, o, domains, ctx);
     if (domainCheck.aborted) return { ...out, aborted: true };
     add('resend.domain', domainCheck.status, titles.domain, domainCheck.detail, domainCheck.ms);
+    if (domainCheck.apiStatus !== undefined) out.domainStatus = domainCheck.apiStatus;
     if (domainCheck.diagnosis) out.diagnoses.push(domainCheck.diagnosis);
     domainBlocksSending = domainCheck.status === 'fail';
   }
@@ -159,6 +162,7 @@ interface DomainCheck {
   ms?: number;
   diagnosis?: Diagnosis;
   aborted?: boolean;
+  apiStatus?: string;
 }
 
 async function checkDomain(client: ResendClient, o: ResendCheckOptions, domains: ListDomainsResponseSuccess, ctx: ResendDiagnosisContext): Promise<DomainCheck> {
@@ -187,7 +191,7 @@ async function checkDomain(client: ResendClient, o: ResendCheckOptions, domains:
 
   function judged(d: Domain, records: ReturnType<typeof expectedRecords> | undefined): DomainCheck {
     const verdict = judgeDomain(d, records);
-    const check: DomainCheck = { status: verdict.status, detail: verdict.detail };
+    const check: DomainCheck = { status: verdict.status, detail: verdict.detail, apiStatus: d.status };
     if (verdict.problem) check.diagnosis = diagnoseDomainProblem(verdict.problem, ctx);
     return check;
   }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { localhostCert } from '../fixtures/certs.js';
+import { withoutRealDns } from '../fixtures/cli.js';
 import { defaultUser, startTestServer, type TestServer, type TestServerOptions } from '../fixtures/smtp-server.js';
 
 /**
@@ -76,7 +77,7 @@ async function mailcheck(args: string[], o: { dotenv?: Vars; env?: Record<string
     ...(o.summary ? { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile } : {}),
     ...o.env,
   };
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...withoutRealDns(args)], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.end(o.stdin ?? '');
   let stdout = '';
   let stderr = '';

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { startFakeResend, type FakeResend, type FakeResendOptions } from '../fixtures/fake-resend.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
+import { withoutRealDns } from '../fixtures/cli.js';
 import { closedPort } from '../fixtures/unreachable.mjs';
 
 const bin = fileURLToPath(new URL('../../bin/mailcheck.cjs', import.meta.url));
@@ -62,7 +63,7 @@ function mailcheck(args: string[], o: RunOptions): Promise<Result> {
   writeFileSync(join(cwd, '.env'), `RESEND_API_KEY=${o.key}\nRESEND_SENDER_EMAIL="${o.sender ?? 'App <noreply@example.com>'}"\n`);
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', RESEND_BASE_URL: o.baseUrl ?? fake!.url, ...o.env };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...withoutRealDns(args)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

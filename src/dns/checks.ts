@@ -1,0 +1,55 @@
+/**
+ * The DNS checks of a sending domain: reads the records (resolver.ts, spf-tree.ts) into facts,
+ * then lets the rules (src/diagnose/dns-rules.ts) judge them. Never prints.
+ */
+import type { ProviderInfo } from '../config/providers.js';
+import { judgeDns, type DnsJudgement } from '../diagnose/dns-rules.js';
+import type { DkimFacts, DnsFacts } from './facts.js';
+import type { DnsClient } from './resolver.js';
+import { walkSpf } from './spf-tree.js';
+
+export interface DnsCheckInput {
+  /** ASCII (punycode) form. */
+  domain: string;
+  provider?: ProviderInfo;
+  providerReason: string;
+  /** --dkim-selector: these instead of the provider's fixed ones. */
+  selectors?: string[];
+  resendStatus?: string;
+}
+
+export async function gatherDnsFacts(input: DnsCheckInput, dns: DnsClient): Promise<DnsFacts> {
+  const { domain, provider } = input;
+  const envelope = provider?.dns.envelope;
+  const envelopeName = envelope?.kind === 'subdomain' ? `${envelope.label}.${domain}` : undefined;
+  const spfName = envelopeName ?? domain;
+  const selectors = input.selectors?.length ? input.selectors.map((s) => ({ selector: s, source: 'flag' as const })) : (provider?.dns.dkim?.selectors ?? []).map((s) => ({ selector: s, source: 'provider' as const }));
+  // Independent lookups run at once; the SPF walk follows its includes one after the other.
+  const [mx, envelopeMx, spf, dkim, dmarc] = await Promise.all([
+    dns.mx(domain),
+    envelopeName && provider?.dns.envelopeMx ? dns.mx(envelopeName) : undefined,
+    dns.txt(spfName).then((top) => walkSpf(spfName, top, dns)),
+    Promise.all(selectors.map(({ selector, source }) => dkimFacts(selector, source, domain, dns))),
+    dns.txt(`_dmarc.${domain}`),
+  ]);
+  const facts: DnsFacts = { domain, providerReason: input.providerReason, mx, spf: { name: spfName, tree: spf }, dkim, dmarc: { name: `_dmarc.${domain}`, answer: dmarc } };
+  if (provider) facts.provider = provider;
+  if (envelopeName && envelopeMx) facts.envelope = { name: envelopeName, mx: envelopeMx };
+  if (input.resendStatus !== undefined) facts.resendStatus = input.resendStatus;
+  return facts;
+}
+
+async function dkimFacts(selector: string, source: DkimFacts['source'], domain: string, dns: DnsClient): Promise<DkimFacts> {
+  const name = `${selector}._domainkey.${domain}`;
+  const txt = await dns.txt(name);
+  const facts: DkimFacts = { selector, name, source, txt };
+  // Nothing there: a CNAME that leads nowhere is a different fix from a record never published.
+  if (txt.kind === 'nxdomain' || txt.kind === 'nodata') facts.cname = await dns.cname(name);
+  return facts;
+}
+
+export async function runDnsChecks(input: DnsCheckInput, dns: DnsClient): Promise<DnsJudgement & { ms: number }> {
+  const started = performance.now();
+  const facts = await gatherDnsFacts(input, dns);
+  return { ...judgeDns(facts), ms: Math.round(performance.now() - started) };
+}
