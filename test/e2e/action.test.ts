@@ -241,6 +241,19 @@ describe('action.yml', () => {
     expect(action.inputs.command!.default).toBe('doctor');
   });
 
+  it("the README's copy-paste workflow uses only inputs and outputs action.yml has", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('#### GitHub Action'));
+    const workflow = parseYaml(section.match(/```yaml\n([\s\S]*?)```/)![1]!) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }> };
+    const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+    const ours = steps.filter((st) => st.uses?.endsWith('/mailcheck@v1'));
+    expect(ours).toHaveLength(1);
+    expect(Object.keys(ours[0]!.with!).filter((k) => !(k in action.inputs))).toEqual([]);
+    const used = [...section.slice(0, section.indexOf('```', section.indexOf('```yaml') + 7)).matchAll(/steps\.mailcheck\.outputs\.([\w-]+)/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((o) => !(o in action.outputs))).toEqual([]);
+  });
+
   it('the test runner fails on expressions it does not know', () => {
     const ctx: Context = { inputs: { command: 'doctor' }, steps: {} };
     expect(substitute('a ${{ inputs.command }} b', ctx)).toBe('a doctor b');
