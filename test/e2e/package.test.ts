@@ -91,7 +91,8 @@ describe('the packed tarball', () => {
     expect(paths).toContain('bin/mailcheck.cjs');
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('dist/THIRD-PARTY-LICENSES.txt');
-    const unexpected = paths.filter((p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p));
+    expect(paths).toContain('schema/report.v1.json');
+    const unexpected = paths.filter((p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p));
     expect(unexpected).toEqual([]);
   });
 
@@ -137,6 +138,15 @@ describe('the installed copy', () => {
     const r = await run(process.execPath, ['--input-type=module', '-e', script], installed);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it('exports the JSON Schema of --json output as mailcheck-cli/schema/report.v1.json', async () => {
+    // Resolved from the user's project, through package.json `exports`, as a validator would load it.
+    const script = `const s = require(require.resolve(${JSON.stringify(`${own.name}/schema/report.v1.json`)})); process.stdout.write(s.$schema);`;
+    const r = await run(process.execPath, ['-e', script], project);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(readFileSync(join(installed, 'schema', 'report.v1.json'), 'utf8')).toBe(readFileSync(join(root, 'schema', 'report.v1.json'), 'utf8'));
   });
 
   it('ships THIRD-PARTY-LICENSES.txt naming every package bundled into dist/', () => {
