@@ -1,4 +1,4 @@
-import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from '../diagnose/types.js';
+import { priorityOrder, type Diagnosis, type DiagnosisContext, type SmtpFailure, type SmtpStage } from '../diagnose/types.js';
 import { attemptSmtp, type AttemptResult } from '../probe/attempt.js';
 import { isWrongVersion } from '../probe/classify.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
@@ -30,10 +30,10 @@ export function implicitTlsProven(p: { port: number; names: Names; proof: string
       `proven by trying: ${p.proof}`,
       `without ${n.secure}=1 a client speaks plain text first and waits for a greeting the server never sends (other tools wait 30 s, then say "Greeting never received")`,
     ],
-    fixes: [
+    fixes: priorityOrder([
       p.otherFix ?? `or keep ${n.secure}=0 and use the provider's STARTTLS port (usually 587); \`mailcheck probe\` lists every port and mode that works`,
       `set ${n.secure}=1 (and keep ${n.port}=${p.port})`,
-    ],
+    ]),
     ...(p.greeting ? { serverSaid: p.greeting } : {}),
   };
 }
@@ -51,10 +51,10 @@ export function plainSmtpProven(p: { port: number; names: Names; proof: string; 
       `with ${n.secure}=1 a client starts a TLS handshake and reads the plain-text greeting as a broken TLS record ("wrong version number")`,
       ...(p.starttlsOffered === false ? [`the server does not offer STARTTLS on port ${p.port}: with ${n.secure}=0 the password would cross the network unencrypted`] : []),
     ],
-    fixes: [
+    fixes: priorityOrder([
       p.otherFix ?? `or keep ${n.secure}=1 and use the provider's implicit TLS port (usually 465); \`mailcheck probe\` lists every port and mode that works`,
       `set ${n.secure}=0 (and keep ${n.port}=${p.port})`,
-    ],
+    ]),
     ...(p.greeting ? { serverSaid: p.greeting } : {}),
   };
 }

@@ -10,7 +10,7 @@
  * Pure: no I/O, no clock.
  */
 import type { FailureClass } from '../exit-codes.js';
-import type { Diagnosis, DiagnosisTexts } from './types.js';
+import { priorityOrder, type Diagnosis, type DiagnosisTexts } from './types.js';
 
 /** The API call that failed. */
 export type ResendOperation = 'list-domains' | 'get-domain' | 'send';
@@ -82,7 +82,7 @@ function rule(id: string, cls: FailureClass | ((f: ResendFailure, ctx: ResendDia
     matches,
     diagnose(f, ctx) {
       const t = make(f, ctx);
-      const d: Diagnosis = { id, class: typeof cls === 'function' ? cls(f, ctx) : cls, summary: t.summary, causes: t.causes, fixes: t.fixes };
+      const d: Diagnosis = { id, class: typeof cls === 'function' ? cls(f, ctx) : cls, summary: t.summary, causes: t.causes, fixes: priorityOrder(t.fixes) };
       const said = serverSaid(f);
       if (said) d.serverSaid = said;
       return d;
@@ -520,6 +520,7 @@ const statusCauses: Record<string, string> = {
   temporary_failure: 'a DNS lookup of the records failed temporarily; Resend retries on its own',
 };
 
+/** A domain diagnosis's fixes are steps, written in the order they are done (and so in priority order). */
 export function diagnoseDomainProblem(problem: DomainProblem, ctx: ResendDiagnosisContext): Diagnosis {
   const sender = ctx.names.sender;
   switch (problem.kind) {

@@ -8,7 +8,7 @@
  */
 import type { FailureClass } from '../exit-codes.js';
 import { implicitTlsPorts, type KnownProvider } from '../config/providers.js';
-import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
+import { priorityOrder, type Diagnosis, type DiagnosisContext, type DiagnosisTexts, type SmtpFailure, type SmtpStage } from './types.js';
 
 export interface SmtpRule {
   /** Stable id, equal to the `id` of every diagnosis the rule produces. */
@@ -31,7 +31,7 @@ function rule(id: string, cls: FailureClass | ((f: SmtpFailure) => FailureClass)
         class: typeof cls === 'function' ? cls(f) : cls,
         summary: oneLine(t.summary),
         causes: t.causes,
-        fixes: t.fixes,
+        fixes: priorityOrder(t.fixes),
       };
       const said = f.response?.trim();
       if (said) d.serverSaid = said;
@@ -944,8 +944,8 @@ export const smtpRules: readonly SmtpRule[] = [
         'postscreen (postscreen_greet_wait, 6 s by default, longer while it checks block lists) guards this port; it is meant for incoming mail (port 25), not for submission',
       ],
       fixes: [
-        `use the provider's submission port instead: ${portSecure(ctx, 587, 0)}, or ${portSecure(ctx, 465, 1)}`,
         'or allow for the wait: raise --timeout (the held greeting gets twice the timeout, at least 30 s)',
+        `use the provider's submission port instead: ${portSecure(ctx, 587, 0)}, or ${portSecure(ctx, 465, 1)}`,
       ],
     }),
   ),
@@ -986,8 +986,8 @@ export const smtpRules: readonly SmtpRule[] = [
         "the server's authentication back end (LDAP, a database) is down or slow",
       ],
       fixes: [
-        `check ${ctx.names.user} and ${ctx.names.password}; after several failures from this address, wait a minute before trying again`,
         'or allow for a slower back end: raise --timeout (AUTH gets four times the timeout, at least 20 s)',
+        `check ${ctx.names.user} and ${ctx.names.password}; after several failures from this address, wait a minute before trying again`,
       ],
     }),
   ),

@@ -78,11 +78,21 @@ export interface Diagnosis {
   summary: string;
   /** The likely causes, most likely first. */
   causes: string[];
-  /** What to do, in the user's variable names, most important last (it is read last). */
+  /** What to do, in the user's variable names, in priority order: the fix itself first, then alternatives (or steps, in order). */
   fixes: string[];
   /** The server's own words, when there were any. */
   serverSaid?: string;
 }
 
 /** The words of a diagnosis, which each rule writes; the id and class come from the rule itself. */
+/** What a rule writes; its `fixes` are alternatives first, the fix itself last (see priorityOrder). */
 export type DiagnosisTexts = Pick<Diagnosis, 'summary' | 'causes' | 'fixes'>;
+
+/**
+ * The SMTP and Resend rules write their alternatives the way v0.1 printed them, "or ..." first
+ * and the fix itself last. A Diagnosis holds its fixes in priority order, the fix itself first,
+ * which is how JSON consumers, GitHub annotations and the human report show them.
+ */
+export function priorityOrder(fixesAsRead: readonly string[]): string[] {
+  return [...fixesAsRead].reverse();
+}

@@ -1,7 +1,7 @@
 import { implicitTlsProven, plainSmtpProven } from '../checks/mismatch.js';
 import type { KnownProvider } from '../config/providers.js';
 import { diagnoseSmtpFailure } from '../diagnose/smtp-rules.js';
-import type { Diagnosis, DiagnosisContext, SmtpFailure } from '../diagnose/types.js';
+import { priorityOrder, type Diagnosis, type DiagnosisContext, type SmtpFailure } from '../diagnose/types.js';
 import type { Check } from '../report/model.js';
 import { describeRecommendation } from './recommend.js';
 import { modeLabels, secureValueFor, type ProbeCell, type ProbeMode, type ProbeReport } from './types.js';
@@ -88,10 +88,10 @@ function nothingWorks(report: ProbeReport, names: DiagnosisContext['names']): Di
     class: 'network',
     summary: `no port of ${report.host} answered SMTP in any mode (ports ${report.ports.join(', ')})`,
     causes,
-    fixes: [
+    fixes: priorityOrder([
       'if outbound SMTP is blocked, ask the hosting provider to open it, or send through an HTTP API (for example Resend\'s)',
       `check ${names.host} against the provider's documentation`,
-    ],
+    ]),
   };
 }
 

@@ -81,12 +81,14 @@ export class HumanRenderer {
   private diagnosis(d: Diagnosis): string[] {
     const c = this.c;
     const lines = [c.bold(c.red(`diagnosis: ${d.summary}`))];
-    if (d.serverSaid) lines.push(`  the server said: ${d.serverSaid}`);
+    // A multi-line reply (Exim's, Gmail's) keeps its lines under one another, indented.
+    if (d.serverSaid) lines.push(`  the server said: ${d.serverSaid.split('\n').join('\n                   ')}`);
     if (d.causes.length) {
       lines.push('  likely causes:');
       for (const cause of d.causes) lines.push(`    - ${cause}`);
     }
     if (d.fixes.length) {
+      // In priority order: the fix itself first, then the alternatives (or, for a list of steps, in order).
       lines.push('  what to do:');
       for (const fix of d.fixes) lines.push(`    ${c.bold('>')} ${fix}`);
     }

@@ -274,7 +274,8 @@ describe('the action, run as the runner runs it', () => {
         to: 'you@example.com',
         // Two files, comma- and newline-separated: each becomes an --env-file.
         'env-files': 'host.env, \naccount.env\n',
-        args: `--ca-file "${caFile}" --timeout 5s`,
+        // --no-dns: tests never ask a real DNS server (test/fixtures/cli.ts withoutRealDns).
+        args: `--ca-file "${caFile}" --timeout 5s --no-dns`,
         package: tarball,
       },
       { SMTP_PASSWORD: secret },
@@ -301,7 +302,7 @@ describe('the action, run as the runner runs it', () => {
 
   it('a wrong password: the step fails with exit 6, outputs still set (auth), ::error annotations, the password nowhere', async () => {
     const wrong = `${secret}-but-wrong`;
-    const run = await runAction({ to: 'you@example.com', args: `--ca-file '${caFile}'`, package: tarball }, jobEnv(wrong));
+    const run = await runAction({ to: 'you@example.com', args: `--ca-file '${caFile}' --no-dns`, package: tarball }, jobEnv(wrong));
     expect(run.code).toBe(ExitCode.auth);
     expect(run.outputs['exit-code']).toBe(String(ExitCode.auth));
     expect(run.outputs['failure-class']).toBe('auth');
@@ -318,7 +319,7 @@ describe('the action, run as the runner runs it', () => {
   });
 
   it('strict: doctor against a server without AUTH warns, and --strict makes that exit 11 (warnings) with a ::warning', async () => {
-    const run = await runAction({ strict: 'true', to: 'you@example.com', args: `--ca-file "${caFile}"`, package: tarball }, { ...jobEnv(secret), SMTP_PORT: String(noAuth.port) });
+    const run = await runAction({ strict: 'true', to: 'you@example.com', args: `--ca-file "${caFile}" --no-dns`, package: tarball }, { ...jobEnv(secret), SMTP_PORT: String(noAuth.port) });
     expect(run.code).toBe(ExitCode.warnings);
     expect(run.outputs['exit-code']).toBe(String(ExitCode.warnings));
     expect(run.outputs['failure-class']).toBe('warnings');

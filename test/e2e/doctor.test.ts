@@ -365,7 +365,7 @@ describe('mailcheck doctor (built binary)', () => {
       // Multi-line text travels as %0A inside one line; `:` in the title is encoded.
       expect(commands[0]).toMatch(/^::error title=mailcheck doctor%3A auth\.[\w.-]+::[^\n]+%0Afix: /);
       expectPlain(run.stdout);
-      expect(run.summary).toMatch(/^## ❌ mailcheck doctor: authentication rejected/);
+      expect(run.summary).toMatch(/^## ❌ mailcheck doctor: authentication: login rejected/);
       expect(run.summary).toMatch(/\| ❌ \| authentication \|/);
       expect(run.summary).toMatch(/### Diagnosis: /);
       expect(run.summary).toMatch(/What to do:/);

@@ -70,7 +70,7 @@ describe('mismatches are proven by trying the other mode', () => {
     expect(run.diagnoses[0]).toMatchObject({ id: 'tls.plaintext-on-implicit-port', class: 'tls', summary: `port ${implicit.port} speaks implicit TLS: set SMTP_SECURE=1` });
     expect(run.diagnoses[0]!.causes[0]).toMatch(/^proven by trying: no greeting arrived in plain text within \d+ ms, while implicit TLS to the same port completed a TLSv1\.[23] handshake/);
     expect(run.diagnoses[0]!.serverSaid).toMatch(/^220 /);
-    expect(run.diagnoses[0]!.fixes.at(-1)).toBe(`set SMTP_SECURE=1 (and keep SMTP_PORT=${implicit.port})`);
+    expect(run.diagnoses[0]!.fixes[0]).toBe(`set SMTP_SECURE=1 (and keep SMTP_PORT=${implicit.port})`);
     // Ended by the proof, not by the walk's own 8 s greeting timeout.
     expect(run.walk.failure).toMatchObject({ stage: 'greeting', code: 'EMODEMISMATCH' });
     expect(run.checks.find((c) => c.id === 'smtp.greeting')?.status).toBe('fail');

@@ -258,7 +258,7 @@ describe('TLS mode and certificates', () => {
     expectDiagnosis(run, 'tls.plaintext-on-implicit-port', 'tls');
     expect(run.walk.failure).toMatchObject({ stage: 'greeting' });
     expect(run.status).toMatchObject({ 'smtp.connect': 'pass', 'smtp.greeting': 'fail', 'smtp.auth': 'skip' });
-    expect(run.diagnoses[0]!.fixes.at(-1)).toMatch(/SMTP_SECURE=1/);
+    expect(run.diagnoses[0]!.fixes[0]).toMatch(/SMTP_SECURE=1/);
     expect(s.log.logins).toEqual([]);
   });
 
@@ -274,7 +274,7 @@ describe('TLS mode and certificates', () => {
     // be bound here, so the real failure is diagnosed in the context of port 465.
     const on465 = diagnoseSmtpFailure(run.walk.failure!, { host: '127.0.0.1', port: 465, secure: false, user: defaultUser, sender, recipient, names });
     expect({ id: on465.id, class: on465.class }).toEqual({ id: 'tls.plaintext-on-implicit-port', class: 'tls' });
-    expect(on465.fixes.at(-1)).toMatch(/SMTP_SECURE=1/);
+    expect(on465.fixes[0]).toMatch(/SMTP_SECURE=1/);
   });
 
   it('a server on port 2465 (implicit-TLS convention) that never greets: SMTP_SECURE=1 is the fix', async (context) => {
@@ -283,7 +283,7 @@ describe('TLS mode and certificates', () => {
     servers.push(s);
     const run = await walk(s.port, { secure: false, timeoutMs: 1000 });
     expectDiagnosis(run, 'tls.plaintext-on-implicit-port', 'tls');
-    expect(run.diagnoses[0]!.fixes.at(-1)).toMatch(/SMTP_SECURE=1/);
+    expect(run.diagnoses[0]!.fixes[0]).toMatch(/SMTP_SECURE=1/);
   });
 
   it('connection refused: a network failure, nothing else attempted', async () => {

@@ -25,7 +25,7 @@ export function makePki(dir: string): Promise<Pki>;
 
 export type PostfixPort =
   | 'submission' | 'submissions' | 'wrongPassword' | 'senderAtMail' | 'relayDenied' | 'tinySize'
-  | 'expired' | 'wrongHost' | 'untrusted' | 'slowAuth' | 'tlsBroken' | 'postscreen';
+  | 'expired' | 'wrongHost' | 'untrusted' | 'slowAuth' | 'tlsBroken' | 'postscreen' | 'rateLimited';
 export type EximPort = 'submission' | 'submissions' | 'oauthOnly' | 'tlsBroken' | 'tinySize' | 'expired';
 
 export interface Lab<P extends string> {

@@ -36,7 +36,7 @@ export interface TranscriptLine {
 /** The parts of the --json report these tests read. */
 export interface JsonReport {
   result: { exitCode: number; failureClass?: string };
-  diagnoses?: { id: string; class?: string; summary?: string; fixes?: string[] }[];
+  diagnoses?: { id: string; class?: string; summary?: string; causes?: string[]; fixes?: string[] }[];
   transcript?: TranscriptLine[];
   checks?: { id: string; status: string; message?: string }[];
 }

@@ -128,6 +128,19 @@ describeWithMtas('Postfix + Dovecot on loopback', 'postfix', () => {
     expectOutcome(run, ExitCode.ok, []);
   });
 
+  it('greylisting (450 4.2.0 Greylisted, as postgrey answers a first delivery): temporary, exit 9, names greylisting', async () => {
+    const run = await mailcheck(lab, starttls('submission'), ['test', '--to', to('greylist')]);
+    expectOutcome(run, ExitCode.temporary, ['temporary.failure']);
+    expect(run.json.diagnoses?.[0]?.causes?.join('\n')).toMatch(/greylisting/);
+  });
+
+  it('a rate limit (anvil: one connection a minute): the second connection gets 421, temporary.rate-limited, exit 9', async () => {
+    await mailcheck(lab, starttls('rateLimited'), ['doctor', '--to', to('inbox')]);
+    const run = await mailcheck(lab, starttls('rateLimited'), ['doctor', '--to', to('inbox')]);
+    expectOutcome(run, ExitCode.temporary, ['temporary.rate-limited']);
+    expect(lines(run, 'server').some((l) => /^421 4\.7\.0 .*too many connections/i.test(l))).toBe(true);
+  });
+
   it('Dovecot delays a failed login by auth_failure_delay (2 s): still a wrong password within the 5 s step', async () => {
     // The first failure from this IP: no anvil penalty yet.
     const run = await mailcheck(lab, { ...starttls('slowAuth'), password: wrongPassword }, ['test', '--to', to('inbox')]);
