@@ -57,7 +57,8 @@ export function probeVerdict(input: VerdictInput): { checks: Check[]; diagnoses:
   if (report.configured) {
     const { check, diagnosis } = judgeConfigured(report, report.configured, input.names, context(report.configured.port, report.configured.mode), rec?.lines);
     checks.push(check);
-    if (diagnosis) diagnoses.push(diagnosis);
+    // The recommendation may be the configured combination, already diagnosed above.
+    if (diagnosis && !diagnoses.some((d) => d.id === diagnosis.id)) diagnoses.push(diagnosis);
   }
 
   if (input.auth) {
@@ -108,6 +109,15 @@ function judgeConfigured(
   const onPort = report.cells.filter((c) => c.port === configured.port);
   const cells = onPort.filter((c) => c.mode === configured.mode);
   const works = cells.filter((c) => c.status === 'works');
+  // A session over a certificate that does not verify is not one the app should use: exit 5, not 0.
+  const unverified = works.find((c) => c.mode !== 'plaintext' && c.tls !== undefined && !c.tls.authorized);
+  if (works.length === cells.length && unverified) {
+    const code = unverified.tls!.authorizationError ?? 'UNABLE_TO_VERIFY';
+    return {
+      check: { id: 'probe.configured', status: 'fail', title, detail: `${lines}: ${modeLabels[configured.mode]} connects, but the certificate did not verify (${code})` },
+      diagnosis: diagnoseSmtpFailure({ stage: 'tls', code: 'ESOCKET', originalCode: code, message: `certificate verification failed: ${code}` }, ctx),
+    };
+  }
   if (works.length === cells.length) return { check: { id: 'probe.configured', status: 'pass', title, detail: `${lines}: ${modeLabels[configured.mode]} works` } };
   if (works.length > 0) {
     const failing = cells.find((c) => c.status !== 'works')!;

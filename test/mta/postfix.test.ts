@@ -170,4 +170,12 @@ describeWithMtas('Postfix + Dovecot on loopback', 'postfix', () => {
     const run = await mailcheck(lab, starttls('expired'), ['probe', '--ports', String(lab.ports.expired), '--timeout', '1s']);
     expectOutcome(run, ExitCode.tls, ['tls.expired']);
   });
+
+  it('probe: the configured port connects with an expired certificate while another port verifies: still exit 5', async () => {
+    const ports = `${lab.ports.expired},${lab.ports.submission}`;
+    const run = await mailcheck(lab, starttls('expired'), ['probe', '--ports', ports, '--timeout', '1s']);
+    expectOutcome(run, ExitCode.tls, ['tls.expired']);
+    const configured = (run.json as unknown as { checks: { id: string; status: string }[] }).checks.find((c) => c.id === 'probe.configured');
+    expect(configured?.status).toBe('fail');
+  });
 });
