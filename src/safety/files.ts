@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
 /** Why a file could not be read: a kind to branch on, and words fit for an error message. */
 export class FileReadError extends Error {
@@ -30,6 +30,8 @@ export function readBoundedText(path: string, maxBytes: number): string {
   try {
     const stat = fstatSync(fd);
     if (stat.isDirectory()) throw new FileReadError(path, 'not-regular', 'it is a directory, not a file');
+    // `--env-file /dev/null` is the usual way to say "no file": empty, and it ends at once.
+    if (isNullDevice(stat)) return '';
     if (!stat.isFile()) throw new FileReadError(path, 'not-regular', 'it is not a regular file (a device, FIFO or socket)');
     if (stat.size > maxBytes) throw new FileReadError(path, 'too-large', `it is ${stat.size} bytes, more than the ${maxBytes} such a file can reasonably be`);
     const buffer = Buffer.alloc(Math.min(stat.size, maxBytes) + 1);
@@ -45,6 +47,17 @@ export function readBoundedText(path: string, maxBytes: number): string {
     closeSync(fd);
   }
 }
+
+function isNullDevice(stat: Stats): boolean {
+  if (!stat.isCharacterDevice()) return false;
+  try {
+    return statSync(nullDevice).rdev === stat.rdev;
+  } catch {
+    return false;
+  }
+}
+
+const nullDevice = process.platform === 'win32' ? '\\\\.\\NUL' : '/dev/null';
 
 function unreadable(path: string, error: unknown): FileReadError {
   const code = (error as NodeJS.ErrnoException).code;

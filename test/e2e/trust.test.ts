@@ -270,6 +270,12 @@ describe('bounded input and broken output', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ command: 'probe', result: { exitCode: ExitCode.usage }, error: { message: expect.stringContaining('at most 32') } });
   });
 
+  it('--env-file /dev/null still means "no file": read as empty', async () => {
+    const run = await runCli(['doctor', '--json', '--env-file', '/dev/null'], { cwd: workDir(), env: {}, endNodeOptions: true });
+    expect(run.code).toBe(ExitCode.config);
+    expect(JSON.parse(run.stdout)).toMatchObject({ provider: { kind: 'none' }, lint: [expect.objectContaining({ id: 'provider.none' })] });
+  });
+
   it('--env-file on a FIFO nobody writes to does not block', async () => {
     const fifo = join(workDir(), 'fifo.env');
     execFileSync('mkfifo', [fifo]);
