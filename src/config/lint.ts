@@ -13,9 +13,21 @@ import { mustMask, shownQuoted } from './shown.js';
 export type LintStatus = 'pass' | 'warn' | 'fail';
 
 /** One configuration rule's verdict: which variable, where it came from, and the fix. */
+/** Every id a lint finding can carry: public (JSON, README), so typed and listed once. */
+export const lintIds = [
+  'provider.detected', 'provider.none', 'provider.smtp-half-set', 'provider.resend-half-set', 'provider.both-set', 'config.note',
+  'smtp.host', 'smtp.host.scheme', 'smtp.host.spaces', 'smtp.host.port', 'smtp.host.invalid', 'smtp.host.whitespace', 'smtp.host.trailing-dot', 'smtp.host.unicode',
+  'smtp.port.not-number', 'smtp.port.range', 'smtp.secure.invalid', 'smtp.secure.missing', 'smtp.port-secure', 'smtp.port-secure.mismatch',
+  'smtp.user.whitespace', 'smtp.password.whitespace', 'smtp.sender', 'smtp.sender.syntax', 'smtp.sender.not-address',
+  'resend.user', 'resend.password', 'resend.port', 'sendgrid.user', 'gmail.password',
+  'resend.key', 'resend.key.shape', 'resend.key.placeholder', 'resend.key.whitespace',
+  'resend.sender', 'resend.sender.syntax', 'resend.sender.not-address', 'resend.sender.testing-domain', 'resend.sender.mailbox-provider',
+] as const;
+export type LintId = (typeof lintIds)[number];
+
 export interface LintFinding {
   /** Stable identifier (JSON, tests). */
-  id: string;
+  id: LintId;
   status: LintStatus;
   variable?: string;
   source?: Source;
@@ -49,7 +61,7 @@ export function lintConfig(config: ResolvedConfig, detection: Detection): LintFi
   const findings: LintFinding[] = [...lintDetection(config, detection)];
   if (detection.provider === 'smtp') findings.push(...lintSmtp(config));
   if (detection.provider === 'resend') findings.push(...lintResend(config));
-  for (const note of config.notes) findings.push({ id: 'config.note', status: 'warn', message: note });
+  for (const note of config.notes) findings.push({ id: 'config.note', status: 'warn', message: note.message, fix: note.fix });
   return findings;
 }
 
@@ -201,7 +213,7 @@ function lintHost(host: Setting | undefined): LintFinding[] {
   const value = host?.value ?? '';
   const name = host?.name ?? 'SMTP_HOST';
   const trimmed = value.trim();
-  const fail = (id: string, message: string, fix: string): LintFinding[] => [about(host, { id, status: 'fail', message, fix })];
+  const fail = (id: LintId, message: string, fix: string): LintFinding[] => [about(host, { id, status: 'fail', message, fix })];
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(trimmed);
   if (scheme) {
     const bare = trimmed.slice(scheme[0].length).replace(/[:/].*$/, '');
@@ -245,6 +257,9 @@ function safeDomainToAscii(host: string): string | undefined {
   return domainToASCII(host) || undefined;
 }
 
+/** The providers whose SMTP username is a fixed literal (the registry's fixedUser), and their lint id. */
+const fixedUserLintId = { resend: 'resend.user', sendgrid: 'sendgrid.user' } as const satisfies Record<string, LintId>;
+
 /** Conventions of providers recognised from SMTP_HOST (ids `<provider>.<what>`, e.g. `resend.user` for Resend's SMTP relay). */
 function lintProviderConventions(config: ResolvedConfig, port: number | undefined): LintFinding[] {
   const s = config.settings;
@@ -256,7 +271,7 @@ function lintProviderConventions(config: ResolvedConfig, port: number | undefine
   const password = s.password?.value ?? '';
   if (provider.fixedUser && user !== provider.fixedUser) {
     findings.push(about(s.user, {
-      id: `${provider.id}.user`,
+      id: fixedUserLintId[provider.id as keyof typeof fixedUserLintId],
       status: 'fail',
       message: `${provider.label} expects the username to be the literal \`${provider.fixedUser}\`${user?.includes('@') ? ', not an email address' : ''}`,
       fix: `set ${names.user}=${provider.fixedUser}`,
@@ -291,7 +306,7 @@ function lintProviderConventions(config: ResolvedConfig, port: number | undefine
   return findings;
 }
 
-export function lintSender(sender: Setting | undefined, idPrefix: string, name: string): LintFinding[] {
+export function lintSender(sender: Setting | undefined, idPrefix: 'smtp.sender' | 'resend.sender', name: string): LintFinding[] {
   const value = sender?.value ?? '';
   const parsed = parseAddress(value);
   if (parsed) return [{ id: idPrefix, status: 'pass', variable: name, message: `sender ${parsed.address}` }];

@@ -17,12 +17,17 @@ export interface ResolveInput {
   stdinSecret?: { key: 'password' | 'oauth2Token'; value: string };
 }
 
+export interface ConfigNote {
+  message: string;
+  fix: string;
+}
+
 export interface ResolvedConfig {
   settings: Partial<Record<SettingKey, Setting>>;
   /** Files actually read, in order. */
   files: string[];
-  /** Things worth telling the user that are not errors (duplicate keys, shadowed aliases). */
-  notes: string[];
+  /** Things worth telling the user that are not errors (duplicate keys, shadowed aliases), each with its fix. */
+  notes: ConfigNote[];
 }
 
 const defaultEnvFile = '.env';
@@ -35,11 +40,11 @@ const defaultEnvFile = '.env';
 export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const paths = input.envFiles ?? (existsSync(defaultEnvFile) ? [defaultEnvFile] : []);
   const files = paths.map(readEnvFile);
-  const notes: string[] = [];
+  const notes: ConfigNote[] = [];
   for (const file of files) {
     for (const [key, lines] of file.duplicates) {
       if (isKnownVariable(key)) {
-        notes.push(`${key} is set ${lines.length} times in ${file.path} (lines ${lines.join(', ')}); the last one wins`);
+        notes.push({ message: `${key} is set ${lines.length} times in ${file.path} (lines ${lines.join(', ')}); the last one wins`, fix: `keep one ${key} line in ${file.path}` });
       }
     }
     notes.push(...fileValueNotes(file));
@@ -57,28 +62,30 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     if (winner) settings[key] = winner;
   }
   for (const setting of Object.values(settings)) {
-    if (setting.value.trim() === '') notes.push(`${setting.name} is set but empty (from ${describeSource(setting.source)}); an empty value counts as unset`);
+    if (setting.value.trim() === '') {
+      notes.push({ message: `${setting.name} is set but empty (from ${describeSource(setting.source)}); an empty value counts as unset`, fix: `give ${setting.name} a value, or remove it` });
+    }
   }
   return { settings, files: files.map((f) => f.path), notes };
 }
 
 /** What dotenv read differently from what the user most likely meant. Never quotes the value: it may be a secret. */
-function fileValueNotes(file: EnvFile): string[] {
-  const notes: string[] = [];
+function fileValueNotes(file: EnvFile): ConfigNote[] {
+  const notes: ConfigNote[] = [];
   for (const [key, entry] of file.values) {
     if (!isKnownVariable(key)) continue;
     const where = `${file.path} line ${entry.line}`;
     if (entry.cutAtHash) {
-      notes.push(`${key} (${where}) has a # inside its unquoted value: dotenv, and so your app, reads everything from the # on as a comment; put the value in single quotes if the # belongs to it`);
+      notes.push({ message: `${key} (${where}) has a # inside its unquoted value: dotenv, and so your app, reads everything from the # on as a comment`, fix: `put the value of ${key} in single quotes if the # belongs to it` });
     }
     if (entry.value.includes('\uFFFD')) {
-      notes.push(`${key} (${where}) contains bytes that are not UTF-8; save ${file.path} as UTF-8 so its non-ASCII characters reach the server as written`);
+      notes.push({ message: `${key} (${where}) contains bytes that are not UTF-8`, fix: `save ${file.path} as UTF-8 so its non-ASCII characters reach the server as written` });
     }
   }
   return notes;
 }
 
-function fromFile(file: EnvFile, key: SettingKey, notes: string[]): Setting | undefined {
+function fromFile(file: EnvFile, key: SettingKey, notes: ConfigNote[]): Setting | undefined {
   return pickAlias(key, (name) => file.values.get(name)?.value, notes, `in ${file.path}`, (name) => ({
     kind: 'file',
     path: file.path,
@@ -86,7 +93,7 @@ function fromFile(file: EnvFile, key: SettingKey, notes: string[]): Setting | un
   }));
 }
 
-function fromEnv(env: NodeJS.ProcessEnv, key: SettingKey, notes: string[]): Setting | undefined {
+function fromEnv(env: NodeJS.ProcessEnv, key: SettingKey, notes: ConfigNote[]): Setting | undefined {
   return pickAlias(key, (name) => env[name], notes, 'in the environment', () => ({ kind: 'env' }));
 }
 
@@ -99,14 +106,14 @@ function fromFlag(key: SettingKey, flag: FlagValue | undefined): Setting | undef
 function pickAlias(
   key: SettingKey,
   lookup: (name: string) => string | undefined,
-  notes: string[],
+  notes: ConfigNote[],
   where: string,
   sourceOf: (name: string) => Source,
 ): Setting | undefined {
   const present = variableNames[key].filter((name) => lookup(name) !== undefined);
   if (present.length === 0) return undefined;
   if (present.length > 1 && new Set(present.map(lookup)).size > 1) {
-    notes.push(`${present.join(' and ')} are both set ${where} with different values; ${present[0]} is used`);
+    notes.push({ message: `${present.join(' and ')} are both set ${where} with different values; ${present[0]} is used`, fix: `remove ${present.slice(1).join(' and ')}` });
   }
   const name = present[0]!;
   return { name, value: lookup(name)!, source: sourceOf(name) };

@@ -23,6 +23,26 @@ export interface DnsJudgement {
 }
 
 /** Stable ids of the check rows, in report order. */
+/** Every id a DNS diagnosis can carry (failures are deliverability, exit 12; lookups that fail are network, exit 4). */
+export const dnsDiagnosisIds = [
+  'dns.domain.nxdomain',
+  'dns.spf.multiple',
+  'dns.spf.syntax',
+  'dns.spf.too-many-lookups',
+  'dns.spf.void-lookups',
+  'dns.spf.include-broken',
+  'dns.spf.provider-missing',
+  'dns.dkim.revoked',
+  'dns.dkim.bad-key',
+  'dns.dkim.dangling-cname',
+  'dns.dmarc.unaligned',
+  'dns.lookup.timeout',
+  'dns.lookup.servfail',
+  'dns.lookup.refused',
+  'dns.lookup.unreachable',
+  'dns.lookup.error',
+] as const;
+
 export const dnsCheckIds = ['dns.mx', 'dns.mx.envelope', 'dns.spf', 'dns.spf.lookups', 'dns.spf.provider', 'dns.dkim', 'dns.dmarc', 'dns.dmarc.alignment', 'dns.resend'] as const;
 type DnsCheckId = (typeof dnsCheckIds)[number];
 

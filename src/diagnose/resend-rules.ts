@@ -10,7 +10,8 @@
  * Pure: no I/O, no clock.
  */
 import type { FailureClass } from '../exit-codes.js';
-import { priorityOrder, type Diagnosis, type DiagnosisTexts } from './types.js';
+import { ruleKit, RuleTable } from './engine.js';
+import type { Diagnosis } from './types.js';
 
 /** The API call that failed. */
 export type ResendOperation = 'list-domains' | 'get-domain' | 'send';
@@ -66,29 +67,7 @@ export interface ResendDiagnosisContext {
   viaSmtpRelay?: boolean;
 }
 
-export interface ResendRule {
-  /** Stable id, equal to the `id` of every diagnosis the rule produces. */
-  id: string;
-  matches(failure: ResendFailure, ctx: ResendDiagnosisContext): boolean;
-  diagnose(failure: ResendFailure, ctx: ResendDiagnosisContext): Diagnosis;
-}
-
-type Pred = (f: ResendFailure, ctx: ResendDiagnosisContext) => boolean;
-type Make = (f: ResendFailure, ctx: ResendDiagnosisContext) => DiagnosisTexts;
-
-function rule(id: string, cls: FailureClass | ((f: ResendFailure, ctx: ResendDiagnosisContext) => FailureClass), matches: Pred, make: Make): ResendRule {
-  return {
-    id,
-    matches,
-    diagnose(f, ctx) {
-      const t = make(f, ctx);
-      const d: Diagnosis = { id, class: typeof cls === 'function' ? cls(f, ctx) : cls, summary: t.summary, causes: t.causes, fixes: priorityOrder(t.fixes) };
-      const said = serverSaid(f);
-      if (said) d.serverSaid = said;
-      return d;
-    },
-  };
-}
+const { rule } = ruleKit<ResendFailure, ResendDiagnosisContext>({ serverSaid: (f) => serverSaid(f) });
 
 /** The API's words with its status and error name. Without an HTTP answer the API said nothing: the summary names the cause. */
 function serverSaid(f: ResendFailure): string | undefined {
@@ -158,7 +137,7 @@ function plural(n: number, one: string, many: string): string {
 // ---------------------------------------------------------------------------------------------
 // The rules, in order: first match wins
 
-export const resendRules: readonly ResendRule[] = [
+export const resendRules = [
   // Checked first: an answer that is not the API's says nothing about the key, the sender or the quota.
   rule(
     'resend.bad-response',
@@ -458,7 +437,7 @@ function fallbackClass(f: ResendFailure): FailureClass {
   return 'protocol';
 }
 
-const unknownRule: ResendRule = rule(
+const unknownRule = rule(
   'resend.unknown',
   fallbackClass,
   () => true,
@@ -469,12 +448,15 @@ const unknownRule: ResendRule = rule(
   }),
 );
 
+const resendTable = new RuleTable<ResendFailure, ResendDiagnosisContext, ResendDiagnosisId>(resendRules, unknownRule);
+
+export type ResendDiagnosisId = (typeof resendRules)[number]['id'] | (typeof unknownRule)['id'];
+
 /** Every id a diagnosis of an API failure can carry. */
-export const resendDiagnosisIds: readonly string[] = [...resendRules.map((r) => r.id), unknownRule.id];
+export const resendDiagnosisIds: readonly ResendDiagnosisId[] = resendTable.ids;
 
 export function diagnoseResendFailure(failure: ResendFailure, ctx: ResendDiagnosisContext): Diagnosis {
-  const hit = resendRules.find((r) => r.matches(failure, ctx)) ?? unknownRule;
-  return hit.diagnose(failure, ctx);
+  return resendTable.diagnose(failure, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -582,4 +564,5 @@ export function diagnoseDomainProblem(problem: DomainProblem, ctx: ResendDiagnos
 }
 
 /** Every id a domain diagnosis can carry. */
-export const domainDiagnosisIds: readonly string[] = ['resend.domain.not-added', 'resend.domain.subdomain', 'resend.domain.not-verified', 'resend.domain.sending-disabled'];
+export const domainDiagnosisIds = ['resend.domain.not-added', 'resend.domain.subdomain', 'resend.domain.not-verified', 'resend.domain.sending-disabled'] as const;
+export type DomainDiagnosisId = (typeof domainDiagnosisIds)[number];

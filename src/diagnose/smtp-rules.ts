@@ -8,37 +8,13 @@
  */
 import type { FailureClass } from '../exit-codes.js';
 import { implicitTlsPorts, type KnownProvider } from '../config/providers.js';
-import { priorityOrder, type Diagnosis, type DiagnosisContext, type DiagnosisTexts, type SmtpFailure, type SmtpStage } from './types.js';
+import { ruleKit, RuleTable } from './engine.js';
+import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
 
-export interface SmtpRule {
-  /** Stable id, equal to the `id` of every diagnosis the rule produces. */
-  id: string;
-  matches(failure: SmtpFailure, ctx: DiagnosisContext): boolean;
-  diagnose(failure: SmtpFailure, ctx: DiagnosisContext): Diagnosis;
-}
-
-type Pred = (f: SmtpFailure, ctx: DiagnosisContext) => boolean;
 type Make = (f: SmtpFailure, ctx: DiagnosisContext) => DiagnosisTexts;
 
-function rule(id: string, cls: FailureClass | ((f: SmtpFailure) => FailureClass), matches: Pred, make: Make): SmtpRule {
-  return {
-    id,
-    matches,
-    diagnose(f, ctx) {
-      const t = make(f, ctx);
-      const d: Diagnosis = {
-        id,
-        class: typeof cls === 'function' ? cls(f) : cls,
-        summary: oneLine(t.summary),
-        causes: t.causes,
-        fixes: priorityOrder(t.fixes),
-      };
-      const said = f.response?.trim();
-      if (said) d.serverSaid = said;
-      return d;
-    },
-  };
-}
+/** A server's reply, its own words (already scrubbed and terminal-safe), is quoted as is; the summary stays on one line. */
+const { rule } = ruleKit<SmtpFailure, DiagnosisContext>({ serverSaid: (f) => f.response?.trim(), summary: (text) => oneLine(text) });
 
 // ---------------------------------------------------------------------------------------------
 // Facts about the failure
@@ -225,10 +201,10 @@ const neverDisable =
 const trustFix = (ctx: DiagnosisContext, extraCaFix: string): string =>
   ctx.customCa ? 'the certificate does not chain to the CA given with --ca-file: give the CA that issued it (or its root)' : extraCaFix;
 
-const certRule = (id: string, codes: string[], re: RegExp, make: Make): SmtpRule =>
+const certRule = <Id extends string>(id: Id, codes: string[], re: RegExp, make: Make) =>
   rule(id, 'tls', (f) => hasCode(f, ...codes) || re.test(allText(f)), make);
 
-export const smtpRules: readonly SmtpRule[] = [
+export const smtpRules = [
   // --- Port and TLS mode disagree -----------------------------------------------------------
   rule(
     'tls.implicit-on-starttls-port',
@@ -1148,7 +1124,7 @@ function fallbackClass(f: SmtpFailure): FailureClass {
   }
 }
 
-const unknownRule: SmtpRule = rule(
+const unknownRule = rule(
   'unknown',
   fallbackClass,
   () => true,
@@ -1161,10 +1137,13 @@ const unknownRule: SmtpRule = rule(
   }),
 );
 
+const smtpTable = new RuleTable<SmtpFailure, DiagnosisContext, SmtpDiagnosisId>(smtpRules, unknownRule);
+
+export type SmtpDiagnosisId = (typeof smtpRules)[number]['id'] | (typeof unknownRule)['id'];
+
 /** Every id a diagnosis from this module can carry. */
-export const smtpDiagnosisIds: readonly string[] = [...smtpRules.map((r) => r.id), unknownRule.id];
+export const smtpDiagnosisIds: readonly SmtpDiagnosisId[] = smtpTable.ids;
 
 export function diagnoseSmtpFailure(failure: SmtpFailure, ctx: DiagnosisContext): Diagnosis {
-  const hit = smtpRules.find((r) => r.matches(failure, ctx)) ?? unknownRule;
-  return hit.diagnose(failure, ctx);
+  return smtpTable.diagnose(failure, ctx);
 }

@@ -5,14 +5,15 @@
  * how to change it there.
  */
 import type { Session } from '../commands/session.js';
+import type { LintId } from '../config/lint.js';
 import type { LoadedConfig } from '../config/load.js';
 import { implicitTlsPorts, recogniseProvider, starttlsPorts } from '../config/providers.js';
 import { parsePort } from '../config/smtp-settings.js';
 import { describeSource, type Source } from '../config/source.js';
 import { variableNames, type SettingKey } from '../config/variables.js';
 import { ExitCode } from '../exit-codes.js';
-import type { Recommendation } from '../probe/types.js';
 import type { Output } from '../render/output.js';
+import type { DiagnosisId } from '../report/diagnosis-ids.js';
 import type { EnvChange } from './env-edit.js';
 import { terminalPrompter, type Prompter } from './prompter.js';
 import { proposeEnvChanges } from './propose-env.js';
@@ -36,7 +37,8 @@ export function concreteFix(problem: Problem, loaded: LoadedConfig): FixValues |
   const settings = loaded.config.settings;
   const port = parsePort(settings.port?.value ?? '');
   const modeForPort = port === undefined ? undefined : implicitTlsPorts.includes(port) ? '1' : starttlsPorts.includes(port) ? '0' : undefined;
-  switch (problem.id) {
+  // Typed, so a case naming an id that no lint rule or diagnosis has does not compile.
+  switch (problem.id as LintId | DiagnosisId) {
     case 'smtp.port-secure.mismatch':
     case 'smtp.secure.invalid':
       // The port is what the provider documents; the mode follows from it.
@@ -52,11 +54,6 @@ export function concreteFix(problem: Problem, loaded: LoadedConfig): FixValues |
     return { user: provider.fixedUser };
   }
   return undefined;
-}
-
-/** The port and mode `mailcheck probe` found working, as a fix. */
-export function recommendationFix(recommendation: Pick<Recommendation, 'port' | 'secure'>): FixValues {
-  return { port: String(recommendation.port), secure: String(recommendation.secure) };
 }
 
 /** Where the fix's values live, and so whether mailcheck can make the change itself. */

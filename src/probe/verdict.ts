@@ -76,6 +76,9 @@ function countStatuses(cells: ProbeCell[]): string {
   return [...counts].map(([word, n]) => `${n} ${word}`).join(', ');
 }
 
+/** Ids of the diagnoses made here; the others come from the SMTP rules (diagnose/smtp-rules.ts). */
+export const probeDiagnosisIds = ['probe.no-working-combination'] as const;
+
 function nothingWorks(report: ProbeReport, names: DiagnosisContext['names']): Diagnosis {
   const refused = report.cells.filter((c) => c.status === 'refused').length;
   const timedOut = report.cells.filter((c) => c.status === 'timeout' && c.failure?.stage === 'connect').length;

@@ -76,7 +76,7 @@ describe('resolveConfig: files < environment < flags < stdin', () => {
     const config = resolveConfig({ envFiles: [path], env: {} });
     expect(value(config, 'host')).toBe('second.example.com');
     expect(source(config, 'host')).toBe(`${path} line 3`);
-    expect(config.notes.join('\n')).toMatch(/SMTP_HOST is set 2 times .*lines 1, 3/);
+    expect(config.notes.map((n) => n.message).join('\n')).toMatch(/SMTP_HOST is set 2 times .*lines 1, 3/);
   });
 
   it('quotes, export and comments as dotenv reads them; line numbers follow the file', () => {
@@ -121,7 +121,7 @@ describe('aliases: SMTP_PASS and SMTP_FROM_EMAIL', () => {
   it('the canonical name wins within one layer, and differing values are noted', () => {
     const config = resolveConfig({ env: { SMTP_PASSWORD: 'canonical', SMTP_PASS: 'alias' } });
     expect(config.settings.password).toMatchObject({ name: 'SMTP_PASSWORD', value: 'canonical' });
-    expect(config.notes.join('\n')).toMatch(/SMTP_PASSWORD and SMTP_PASS are both set/);
+    expect(config.notes.map((n) => n.message).join('\n')).toMatch(/SMTP_PASSWORD and SMTP_PASS are both set/);
     // The same value under both names is not worth a note.
     expect(resolveConfig({ env: { SMTP_PASSWORD: 'same', SMTP_PASS: 'same' } }).notes).toEqual([]);
   });

@@ -78,7 +78,7 @@ describe('reading a .env file', () => {
     const file = readEnvFile(path);
     expect(file.values.get('SMTP_SECURE')).toEqual({ value: '', line: 2 });
     expect(file.values.get('SMTP_USER')).toEqual({ value: '', line: 3 });
-    const { notes } = resolveConfig({ envFiles: [path], env: {} });
+    const notes = resolveConfig({ envFiles: [path], env: {} }).notes.map((n) => n.message);
     expect(notes).toContain(`SMTP_SECURE is set but empty (from ${path} line 2); an empty value counts as unset`);
     expect(notes).toContain(`SMTP_USER is set but empty (from ${path} line 3); an empty value counts as unset`);
   });
@@ -90,14 +90,14 @@ describe('reading a .env file', () => {
     expect(file.duplicates.get('SMTP_PORT')).toEqual([1, 4, 5]);
     const config = resolveConfig({ envFiles: [path], env: {} });
     expect(config.settings.port).toEqual({ name: 'SMTP_PORT', value: '465', source: { kind: 'file', path, line: 5 } });
-    expect(config.notes).toContain(`SMTP_PORT is set 3 times in ${path} (lines 1, 4, 5); the last one wins`);
+    expect(config.notes.map((n) => n.message)).toContain(`SMTP_PORT is set 3 times in ${path} (lines 1, 4, 5); the last one wins`);
   });
 
   it('a # glued to an unquoted value is read as a comment, as the app reads it: a note names the line, never the value', () => {
     const path = envFile(lines('SMTP_HOST=smtp.example.com', 'SMTP_PASSWORD=hunter2#rest-of-it', 'SMTP_PORT=587 # a real comment'));
     expect(readEnvFile(path).values.get('SMTP_PASSWORD')).toEqual({ value: 'hunter2', line: 2, cutAtHash: true });
     const { notes } = resolveConfig({ envFiles: [path], env: {} });
-    const hashNotes = notes.filter((n) => n.includes('#'));
+    const hashNotes = notes.filter((n) => n.message.includes('#')).map((n) => `${n.message}; ${n.fix}`);
     expect(hashNotes).toHaveLength(1);
     expect(hashNotes[0]).toContain(`SMTP_PASSWORD (${path} line 2)`);
     expect(hashNotes[0]).toContain('single quotes');
@@ -107,7 +107,7 @@ describe('reading a .env file', () => {
   it('a file saved as Latin-1 gets a note: its non-ASCII characters would not reach the server as written', () => {
     const path = envFile(Buffer.concat([Buffer.from('SMTP_PASSWORD=p'), Buffer.from([0xe4]), Buffer.from('ss\n')]));
     const { notes } = resolveConfig({ envFiles: [path], env: {} });
-    expect(notes.some((n) => n.startsWith(`SMTP_PASSWORD (${path} line 1) contains bytes that are not UTF-8`))).toBe(true);
+    expect(notes.some((n) => n.message.startsWith(`SMTP_PASSWORD (${path} line 1) contains bytes that are not UTF-8`))).toBe(true);
   });
 
   it('a lint finding names the variable, its value and the file line it came from', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import type { LintFinding } from '../../src/config/lint.js';
+import { lintIds, type LintFinding } from '../../src/config/lint.js';
 
 /**
  * Every configuration rule, one row each: a .env file goes in (read by the real loader, so
@@ -50,6 +50,13 @@ interface Row {
 }
 
 const rows: Row[] = [
+  // rules that only the reachability check below used to miss
+  { rule: 'SMTP_PASSWORD and its alias SMTP_PASS set to different values', vars: smtp({ SMTP_PASS: 'another-value' }), id: 'config.note', status: 'warn', says: /SMTP_PASSWORD and SMTP_PASS are both set/ },
+  { rule: "the documentation's placeholder key", vars: { ...resendBlock, RESEND_API_KEY: 're_123456789' }, id: 'resend.key.placeholder', status: 'fail', variable: 'RESEND_API_KEY', line: 1 },
+  { rule: 'a key with a trailing space', vars: { ...resendBlock, RESEND_API_KEY: 're_abcdefgh12345678 ' }, id: 'resend.key.whitespace', status: 'warn', variable: 'RESEND_API_KEY', line: 1 },
+  { rule: 'a Resend sender that is not a valid address', vars: { ...resendBlock, RESEND_SENDER_EMAIL: 'noreply@' }, id: 'resend.sender.syntax', status: 'fail', variable: 'RESEND_SENDER_EMAIL', line: 2 },
+  { rule: "a sender on Resend's shared testing domain", vars: { ...resendBlock, RESEND_SENDER_EMAIL: 'onboarding@resend.dev' }, id: 'resend.sender.testing-domain', status: 'warn', variable: 'RESEND_SENDER_EMAIL', line: 2 },
+  { rule: "a sender on a mailbox provider's domain", vars: { ...resendBlock, RESEND_SENDER_EMAIL: 'me@gmail.com' }, id: 'resend.sender.mailbox-provider', status: 'fail', variable: 'RESEND_SENDER_EMAIL', line: 2 },
   // port and SMTP_SECURE
   { rule: 'implicit TLS asked on a STARTTLS port (587)', vars: smtp({ SMTP_SECURE: '1' }), id: 'smtp.port-secure.mismatch', status: 'fail', variable: 'SMTP_SECURE', line: 6, says: /wrong version number/ },
   { rule: 'implicit TLS asked on port 25', vars: smtp({ SMTP_PORT: '25', SMTP_SECURE: '1' }), id: 'smtp.port-secure.mismatch', status: 'fail', variable: 'SMTP_SECURE', line: 6 },
@@ -140,5 +147,14 @@ describe('configuration lint: one row per rule', () => {
     writeFileSync(file, Object.entries(base).map(([k, v]) => `${k}=${JSON.stringify(v)}`).concat('SMTP_PORT=465').join('\n'));
     const findings = loadConfig({ env: {}, envFiles: [file] }).lint;
     expect(findings.find((f) => f.id === 'config.note')).toMatchObject({ status: 'warn', message: expect.stringMatching(/SMTP_PORT is set 2 times .*lines 2, 7/) });
+  });
+});
+
+describe('every lint id', () => {
+  it('is reached by a row above, or by a valid configuration (the pass findings)', () => {
+    const reached = new Set<string>();
+    for (const row of rows) for (const f of lint(row.vars).findings) reached.add(f.id);
+    for (const vars of [base, resendBlock, { ...base, ...resendBlock }]) for (const f of lint(vars).findings) reached.add(f.id);
+    expect(lintIds.filter((id) => !reached.has(id))).toEqual([]);
   });
 });
