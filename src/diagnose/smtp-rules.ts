@@ -7,7 +7,7 @@
  * server's text only where providers differ only in wording. Pure: no I/O, no clock.
  */
 import type { FailureClass } from '../exit-codes.js';
-import { implicitTlsPorts, type KnownProvider } from '../config/providers.js';
+import { implicitTlsPorts, providerInfo, type KnownProvider } from '../config/providers.js';
 import { ruleKit, RuleTable } from './engine.js';
 import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
 
@@ -90,16 +90,6 @@ function hostPort(ctx: DiagnosisContext): string {
   const host = ctx.host.includes(':') && !ctx.host.startsWith('[') ? `[${ctx.host}]` : ctx.host;
   return `${host}:${ctx.port}`;
 }
-
-const providerLabel: Record<KnownProvider, string> = {
-  resend: 'Resend',
-  gmail: 'Gmail',
-  sendgrid: 'SendGrid',
-  ses: 'Amazon SES',
-  office365: 'Office 365',
-  mailgun: 'Mailgun',
-  postmark: 'Postmark',
-};
 
 /** The bare address in `Name <addr@domain>` or `addr@domain`. */
 function bareAddress(s: string | undefined): string | undefined {
@@ -661,7 +651,7 @@ export const smtpRules = [
       };
       const note = ctx.provider ? notes[ctx.provider] : undefined;
       return {
-        summary: `${ctx.provider ? `${providerLabel[ctx.provider]} (${hostPort(ctx)})` : hostPort(ctx)} rejected the login`,
+        summary: `${ctx.provider ? `${providerInfo(ctx.provider).label} (${hostPort(ctx)})` : hostPort(ctx)} rejected the login`,
         causes: [
           `the password in ${n.password} is wrong, or is the account password where the provider wants an app password or API key`,
           `the user name in ${n.user} is not the login the provider expects`,
