@@ -1,4 +1,4 @@
-import { implicitTlsProven, plainSmtpProven } from '../checks/mismatch.js';
+import { implicitTlsProven, plainSmtpProven } from '../diagnose/mode-mismatch.js';
 import type { KnownProvider } from '../config/providers.js';
 import { diagnoseSmtpFailure } from '../diagnose/smtp-rules.js';
 import { priorityOrder, type Diagnosis, type DiagnosisContext, type SmtpFailure } from '../diagnose/types.js';
