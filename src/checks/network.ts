@@ -5,7 +5,8 @@ import type { AuthReport, Check, Report } from '../report/model.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { resolveEndpoint, type ResendEndpoint } from '../resend/endpoint.js';
 import { resendSettingsFromConfig, resendSettingsFromSmtp, type ResendSettings } from '../resend/settings.js';
-import type { StageTiming, WalkResult } from '../smtp/walk.js';
+import type { StageTiming } from '../report/model.js';
+import type { WalkResult } from '../smtp/walk.js';
 import { runSmtpCheck } from './smtp.js';
 
 /**

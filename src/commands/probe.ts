@@ -8,7 +8,7 @@ import { probeMatrix } from '../probe/matrix.js';
 import { recommend } from '../probe/recommend.js';
 import { renderProbe } from '../probe/render.js';
 import { checkProbeHost, parsePortList, portsToProbe, resolveAddresses } from '../probe/targets.js';
-import type { ProbeMode, ProbeReport } from '../probe/types.js';
+import type { ProbeMode, ProbeReport } from '../report/probe.js';
 import { probeVerdict } from '../probe/verdict.js';
 import { Live } from './live.js';
 import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';

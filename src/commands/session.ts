@@ -5,10 +5,10 @@ import { renderJson } from '../render/json.js';
 import type { OutputMode } from '../render/mode.js';
 import { Output } from '../render/output.js';
 import type { Progress } from '../render/progress.js';
-import { configEntries, decideOutcome, schemaVersion, type Check, type Report } from '../report/model.js';
+import { configEntries, decideOutcome, schemaVersion, type Check, type Report, type StageTiming } from '../report/model.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
-import type { StageTiming } from '../smtp/walk.js';
-import type { TlsInfo } from '../smtp/tls-info.js';
+
+import type { TlsInfo } from '../report/tls.js';
 import type { Live } from './live.js';
 
 /**

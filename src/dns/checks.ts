@@ -3,7 +3,7 @@
  * then lets the rules (src/diagnose/dns-rules.ts) judge them. Never prints.
  */
 import type { ProviderInfo } from '../config/providers.js';
-import { judgeDns, type DnsJudgement } from '../diagnose/dns-rules.js';
+import { judgeDns, type DnsJudgement } from './rules.js';
 import type { DkimFacts, DnsFacts } from './facts.js';
 import type { DnsClient } from './resolver.js';
 import { walkSpf } from './spf-tree.js';

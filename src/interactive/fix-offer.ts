@@ -4,7 +4,6 @@
  * change itself. Only files can be edited: a value from the environment or a flag is named, with
  * how to change it there.
  */
-import type { Session } from '../commands/session.js';
 import type { LintId } from '../config/lint.js';
 import type { LoadedConfig } from '../config/load.js';
 import { implicitTlsPorts, recogniseProvider, starttlsPorts } from '../config/providers.js';
@@ -12,8 +11,9 @@ import { parsePort } from '../config/smtp-settings.js';
 import { describeSource, type Source } from '../config/source.js';
 import { variableNames, type SettingKey } from '../config/variables.js';
 import { ExitCode } from '../exit-codes.js';
+import type { OutputMode } from '../render/mode.js';
 import type { Output } from '../render/output.js';
-import type { DiagnosisId } from '../report/diagnosis-ids.js';
+import type { DiagnosisId } from '../checks/diagnosis-ids.js';
 import type { EnvChange } from './env-edit.js';
 import { terminalPrompter, type Prompter } from './prompter.js';
 import { proposeEnvChanges } from './propose-env.js';
@@ -141,7 +141,14 @@ export async function offerFix(o: FixOfferOptions): Promise<'rerun' | 'done'> {
  * For a command that just failed: on a terminal, offer the concrete fixes, and run the check
  * again through `rerun` when the person asks; otherwise (or when nothing applies) keep `exitCode`.
  */
-export async function offerFixAfterFailure(session: Session, problems: readonly Problem[], exitCode: number, rerun: () => Promise<number>): Promise<number> {
+/** What a fix offer needs of the command that failed (commands/session.ts provides it). */
+export interface FailedRun {
+  mode: Pick<OutputMode, 'interactive' | 'color'>;
+  output: Output;
+  loaded: LoadedConfig;
+}
+
+export async function offerFixAfterFailure(session: FailedRun, problems: readonly Problem[], exitCode: number, rerun: () => Promise<number>): Promise<number> {
   if (exitCode === ExitCode.ok || !session.mode.interactive) return exitCode;
   const plans = planFixes(problems, session.loaded);
   if (plans.length === 0) return exitCode;

@@ -6,7 +6,7 @@ import { Scrubber } from '../safety/secrets.js';
 import { safeLine } from '../safety/text.js';
 import { readTlsInfo } from '../smtp/tls-info.js';
 import { parseEhloReply } from './capabilities.js';
-import type { AttemptFacts, LoginOutcome, ProbeMode } from './types.js';
+import type { AttemptFacts, LoginOutcome, ProbeMode } from '../report/probe.js';
 import { maxResponseBytes, type NodemailerError } from '../smtp/nodemailer-error.js';
 
 export interface AttemptOptions {

@@ -1,4 +1,4 @@
-import type { Capabilities } from './types.js';
+import type { Capabilities } from '../report/probe.js';
 
 /**
  * Reads AUTH and STARTTLS out of an EHLO reply ("250-host\n250-AUTH PLAIN LOGIN\n250 STARTTLS").

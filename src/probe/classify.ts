@@ -1,6 +1,6 @@
 import type { SmtpFailure } from '../diagnose/types.js';
 import type { AttemptResult } from './attempt.js';
-import type { CellStatus, ProbeAddress, ProbeCell, ProbeMode } from './types.js';
+import type { CellStatus, ProbeAddress, ProbeCell, ProbeMode } from '../report/probe.js';
 
 /**
  * A TLS client that read plain text where a TLS record should be: the server greeted in the

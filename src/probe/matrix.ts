@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
 import { attemptSmtp } from './attempt.js';
 import { cellFromAttempt, reconcilePort } from './classify.js';
-import { probeModes, type ProbeAddress, type ProbeCell } from './types.js';
+import { probeModes, type ProbeAddress, type ProbeCell } from '../report/probe.js';
 
 export interface MatrixOptions {
   /** The host name as given: certificates are checked against it, whatever address is dialled. */

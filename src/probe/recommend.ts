@@ -1,4 +1,4 @@
-import { modeLabels, probeModes, secureValueFor, type ProbeCell, type ProbeMode, type Recommendation } from './types.js';
+import { modeLabels, probeModes, secureValueFor, type ProbeCell, type ProbeMode, type Recommendation } from '../report/probe.js';
 
 /** The usual order of preference: implicit TLS on 465 first, then STARTTLS on 587 (Resend, SES, Gmail agree). */
 const preferred: readonly { port: number; mode: ProbeMode }[] = [

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { describeRecommendation } from './recommend.js';
-import { modeLabels, probeModes, type CellStatus, type ProbeCell, type ProbeReport } from './types.js';
+import { modeLabels, probeModes, type CellStatus, type ProbeCell, type ProbeReport } from '../report/probe.js';
 
 const statusWords: Record<CellStatus, string> = {
   works: '✔ works',

@@ -4,7 +4,7 @@ import { parsePort } from '../config/smtp-settings.js';
 import type { SmtpFailure } from '../diagnose/types.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import type { ProbeAddress } from './types.js';
+import type { ProbeAddress } from '../report/probe.js';
 
 /** The submission ports providers document: implicit TLS 465/2465, STARTTLS 587/2587/2525, relay 25. */
 export const defaultProbePorts: readonly number[] = [465, 587, 25, 2465, 2587, 2525];

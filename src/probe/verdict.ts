@@ -4,7 +4,7 @@ import { diagnoseSmtpFailure } from '../diagnose/smtp-rules.js';
 import { priorityOrder, type Diagnosis, type DiagnosisContext, type SmtpFailure } from '../diagnose/types.js';
 import type { Check } from '../report/model.js';
 import { describeRecommendation } from './recommend.js';
-import { modeLabels, secureValueFor, type ProbeCell, type ProbeMode, type ProbeReport } from './types.js';
+import { modeLabels, secureValueFor, type ProbeCell, type ProbeMode, type ProbeReport } from '../report/probe.js';
 
 export interface VerdictInput {
   report: ProbeReport;

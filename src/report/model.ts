@@ -3,15 +3,20 @@ import type { LintFinding } from '../config/lint.js';
 import { shownValue } from '../config/shown.js';
 import { describeSource, type Setting } from '../config/source.js';
 import type { SettingKey } from '../config/variables.js';
-import type { Diagnosis } from '../diagnose/types.js';
+import type { Diagnosis, SmtpStage } from '../diagnose/types.js';
 import { ExitCode, exitCodeFor, type FailureClass } from '../exit-codes.js';
-import type { ProbeReport } from '../probe/types.js';
-import type { StageTiming } from '../smtp/walk.js';
-import type { TlsInfo } from '../smtp/tls-info.js';
+import type { ProbeReport } from './probe.js';
+import type { TlsInfo } from './tls.js';
 import type { TranscriptLine } from './transcript.js';
 
 /** Bumped only when a key is removed or changes meaning; adding keys keeps the version. */
 export const schemaVersion = 1;
+
+/** Time spent in one SMTP stage (`timings.stages`). */
+export interface StageTiming {
+  stage: SmtpStage;
+  ms: number;
+}
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 

@@ -9,7 +9,9 @@ import { safeLine, safeLines } from '../safety/text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { AuthLineRewriter, decodeServerPrompt } from './auth-lines.js';
 import { buildTestMessage, type TestMessage } from './message.js';
-import { readTlsInfo, describeTls, type TlsInfo } from './tls-info.js';
+import type { StageTiming } from '../report/model.js';
+import type { TlsInfo } from '../report/tls.js';
+import { readTlsInfo, describeTls } from './tls-info.js';
 import { maxResponseBytes, type NodemailerError } from './nodemailer-error.js';
 
 export interface WalkTarget {
@@ -41,11 +43,6 @@ export interface WalkOptions extends WalkTarget {
   /** The first line of a reply arrived: the port speaks SMTP in the configured mode, however long the rest takes. */
   onSmtpSpoken?: () => void;
   signal?: AbortSignal;
-}
-
-export interface StageTiming {
-  stage: SmtpStage;
-  ms: number;
 }
 
 export interface WalkResult {

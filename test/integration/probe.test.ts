@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMatrix } from '../../src/probe/matrix.js';
 import { recommend } from '../../src/probe/recommend.js';
-import type { ProbeCell, ProbeMode, ProbeReport } from '../../src/probe/types.js';
+import type { ProbeCell, ProbeMode, ProbeReport } from '../../src/report/probe.js';
 import { probeVerdict } from '../../src/probe/verdict.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { defaultPassword, defaultUser, startTestServer, type TestServer } from '../fixtures/smtp-server.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { lintIds } from '../../src/config/lint.js';
-import { diagnosisIds } from '../../src/report/diagnosis-ids.js';
+import { diagnosisIds } from '../../src/checks/diagnosis-ids.js';
 
 /**
  * Ids are public: CI scripts and JSON consumers branch on them, and the README lists them. The

@@ -1,4 +1,4 @@
-import { dnsDiagnosisIds } from '../diagnose/dns-rules.js';
+import { dnsDiagnosisIds } from '../dns/rules.js';
 import { domainDiagnosisIds, resendDiagnosisIds, type DomainDiagnosisId, type ResendDiagnosisId } from '../diagnose/resend-rules.js';
 import { smtpDiagnosisIds, type SmtpDiagnosisId } from '../diagnose/smtp-rules.js';
 import { probeDiagnosisIds } from '../probe/verdict.js';

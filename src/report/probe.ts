@@ -1,5 +1,5 @@
 import type { SmtpFailure } from '../diagnose/types.js';
-import type { TlsInfo } from '../smtp/tls-info.js';
+import type { TlsInfo } from './tls.js';
 
 /**
  * The three ways a client can open an SMTP session. `SMTP_SECURE=1` is implicit TLS;

@@ -8,14 +8,14 @@
  * Every text from DNS passes through shownRecord/shownName on its way into a row or diagnosis.
  */
 import type { ProviderInfo } from '../config/providers.js';
-import { checkDkimRecord, type DkimKeyVerdict } from '../dns/dkim.js';
-import { parseDmarc, type ParsedDmarc } from '../dns/dmarc.js';
-import type { DkimFacts, DnsFacts } from '../dns/facts.js';
-import { describeEmpty, isLookupFailure, shownName, shownRecord, type DnsFailure, type MxRecord } from '../dns/records.js';
-import { allQualifier, type ParsedSpf } from '../dns/spf.js';
-import { maxLookups, maxVoidLookups, nodesOf, type SpfNode } from '../dns/spf-tree.js';
+import { checkDkimRecord, type DkimKeyVerdict } from './dkim.js';
+import { parseDmarc, type ParsedDmarc } from './dmarc.js';
+import type { DkimFacts, DnsFacts } from './facts.js';
+import { describeEmpty, isLookupFailure, shownName, shownRecord, type DnsFailure, type MxRecord } from './records.js';
+import { allQualifier, type ParsedSpf } from './spf.js';
+import { maxLookups, maxVoidLookups, nodesOf, type SpfNode } from './spf-tree.js';
 import type { Check, CheckStatus } from '../report/model.js';
-import type { Diagnosis } from './types.js';
+import type { Diagnosis } from '../diagnose/types.js';
 
 export interface DnsJudgement {
   checks: Check[];
