@@ -60,7 +60,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     const findings = await running;
     if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
     const exitCode = session.finish(findings).result.exitCode;
-    return offerFix(session, findings.diagnoses, exitCode, () => runTest({ ...options, to: recipient }, signal));
+    return offerFix(session, findings.diagnoses, exitCode, () => runTest({ ...options, ...(recipient !== undefined ? { to: recipient } : {}) }, signal));
   } finally {
     await sandbox?.close();
   }

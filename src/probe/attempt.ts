@@ -90,8 +90,8 @@ class SmtpAttempt {
       this.conn.on('error', (error: NodemailerError) => this.fail(this.failureFrom(error)));
       this.conn.on('end', () => this.fail({ stage: this.stage(), code: 'ECONNECTION', message: 'Connection closed unexpectedly' }));
       this.armWatchdog();
-      this.conn.connect((error?: NodemailerError) => {
-        if (error) return this.fail(this.failureFrom(error));
+      this.conn.connect((error) => {
+        if (error) return this.fail(this.failureFrom(error as NodemailerError));
         void this.connected();
       });
     });

@@ -198,8 +198,8 @@ class SmtpWalk {
         this.testMessage.catch(() => {}); // awaited (and reported) in deliver()
       }
       this.enterStage(this.stage);
-      this.conn.connect((error?: NodemailerError) => {
-        if (error) return this.fail(this.failureFrom(error));
+      this.conn.connect((error) => {
+        if (error) return this.fail(this.failureFrom(error as NodemailerError));
         void this.afterConnect();
       });
     });
@@ -287,7 +287,7 @@ class SmtpWalk {
       this.record('client', command);
       const reply = await ctx.sendCommand(command);
       if (reply.status < 200 || reply.status >= 300) {
-        this.fail({ stage, code, responseCode: reply.status || undefined, response: reply.response, message: `${command.split(':')[0]} rejected` });
+        this.fail({ stage, code, ...(reply.status ? { responseCode: reply.status } : {}), response: reply.response, message: `${command.split(':')[0]} rejected` });
         ctx.reject(new Error('envelope rejected'));
         return;
       }

@@ -40,7 +40,8 @@ function settings(key: string, senderHeader: string, address = /<([^>]+)>/.exec(
 interface Run {
   key?: string;
   sender?: string;
-  recipient?: string;
+  /** undefined: send nothing. */
+  recipient?: string | undefined;
   fake?: FakeResendOptions;
   /** Point the client somewhere else than the fake. */
   baseUrl?: string;
@@ -54,7 +55,7 @@ async function run(r: Run = {}) {
   const outcome = await runResendChecks({
     settings: settings(key, r.sender ?? 'App <noreply@example.com>'),
     endpoint: resolveEndpoint(r.baseUrl ?? fake!.url),
-    recipient: 'recipient' in r ? r.recipient : 'delivered@resend.dev',
+    ...('recipient' in r ? (r.recipient === undefined ? {} : { recipient: r.recipient }) : { recipient: 'delivered@resend.dev' }),
     timeoutMs: 2000,
     recorder,
     ...r.extra,

@@ -25,8 +25,11 @@ const aliases: Names = {
   secure: 'MAIL_TLS',
 };
 
-function ctxOf(over: Partial<DiagnosisContext> = {}, names: Names = canonical): DiagnosisContext {
-  return {
+/** Overrides of the default context; `undefined` removes a default (user: undefined = no user set). */
+type ContextOver = { [K in keyof DiagnosisContext]?: DiagnosisContext[K] | undefined };
+
+function ctxOf(over: ContextOver = {}, names: Names = canonical): DiagnosisContext {
+  return withoutUndefined({
     host: 'smtp.example.com',
     port: 587,
     secure: false,
@@ -36,13 +39,17 @@ function ctxOf(over: Partial<DiagnosisContext> = {}, names: Names = canonical): 
     authAdvertised: true,
     ...over,
     names,
-  };
+  });
+}
+
+function withoutUndefined(ctx: ContextOver & { names: Names }): DiagnosisContext {
+  return Object.fromEntries(Object.entries(ctx).filter(([, value]) => value !== undefined)) as unknown as DiagnosisContext;
 }
 
 interface Case {
   name: string;
   failure: SmtpFailure;
-  ctx?: Partial<DiagnosisContext>;
+  ctx?: ContextOver;
   id: string;
   cls: FailureClass;
   /** Variables some fix must name (checked with canonical names and with aliases). */
@@ -914,7 +921,7 @@ describe('temporary failures', () => {
   ]);
 });
 
-function resendish(): Partial<DiagnosisContext> {
+function resendish(): ContextOver {
   return { host: 'smtp.resend.com', port: 465, secure: true, provider: 'resend', user: 'resend' };
 }
 
@@ -1062,7 +1069,7 @@ describe('the rule table', () => {
 
   it('every rule is reached by at least one realistic failure in these tables', () => {
     // Collected from the describe blocks above through the public function.
-    const samples: [SmtpFailure, Partial<DiagnosisContext>][] = [
+    const samples: [SmtpFailure, ContextOver][] = [
       [{ stage: 'tls', code: 'ESOCKET', originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER', message: 'wrong version number' }, { secure: true }],
       [{ stage: 'greeting', code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', message: 'Greeting never received' }, { port: 465 }],
       [{ stage: 'tls', code: 'ESOCKET', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'x' }, {}],
