@@ -1,7 +1,7 @@
 import { parse } from 'dotenv';
 import { FileReadError, readBoundedText } from '../safety/files.js';
 
-export interface EnvFileValue {
+interface EnvFileValue {
   value: string;
   /** 1-based line of the assignment that wins (dotenv keeps the last one). */
   line: number;

@@ -10,7 +10,7 @@ import { resendKeys, settingKeyOf, smtpKeys, type SettingKey, type SmtpKey } fro
 import { maskSecret } from '../safety/secrets.js';
 import { mustMask, shownQuoted } from './shown.js';
 
-export type LintStatus = 'pass' | 'warn' | 'fail';
+type LintStatus = 'pass' | 'warn' | 'fail';
 
 /** One configuration rule's verdict: which variable, where it came from, and the fix. */
 /** Every id a lint finding can carry: public (JSON, README), so typed and listed once. */
@@ -306,7 +306,7 @@ function lintProviderConventions(config: ResolvedConfig, port: number | undefine
   return findings;
 }
 
-export function lintSender(sender: Setting | undefined, idPrefix: 'smtp.sender' | 'resend.sender', name: string): LintFinding[] {
+function lintSender(sender: Setting | undefined, idPrefix: 'smtp.sender' | 'resend.sender', name: string): LintFinding[] {
   const value = sender?.value ?? '';
   const parsed = parseAddress(value);
   if (parsed) return [{ id: idPrefix, status: 'pass', variable: name, message: `sender ${parsed.address}` }];

@@ -14,10 +14,10 @@ export type KnownProvider = 'resend' | 'gmail' | 'sendgrid' | 'ses' | 'office365
  * - `provider`: the provider's own bounce domain unless the account sets up a custom one, so
  *   mailcheck cannot tell from DNS whether SPF aligns (`setup` says what to configure).
  */
-export type Envelope = { kind: 'from-domain' } | { kind: 'subdomain'; label: string } | { kind: 'provider'; setup: string };
+type Envelope = { kind: 'from-domain' } | { kind: 'subdomain'; label: string } | { kind: 'provider'; setup: string };
 
 /** What a provider needs in the sending domain's DNS. */
-export interface SendingDns {
+interface SendingDns {
   /** The SPF mechanism that authorises the provider's servers, e.g. `include:amazonses.com`. */
   spfInclude: string;
   envelope: Envelope;

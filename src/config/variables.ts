@@ -8,7 +8,7 @@ export const smtpKeys = ['host', 'port', 'user', 'password', 'sender', 'secure',
 export const resendKeys = ['apiKey', 'senderEmail', 'baseUrl'] as const;
 
 export type SmtpKey = (typeof smtpKeys)[number];
-export type ResendKey = (typeof resendKeys)[number];
+type ResendKey = (typeof resendKeys)[number];
 export type SettingKey = SmtpKey | ResendKey;
 
 export const variableNames: Record<SettingKey, readonly string[]> = {

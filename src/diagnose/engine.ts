@@ -14,7 +14,7 @@ export interface Rule<F, C, Id extends string = string> {
   diagnose(failure: F, ctx: C): Diagnosis;
 }
 
-export type RuleClass<F, C> = FailureClass | ((failure: F, ctx: C) => FailureClass);
+type RuleClass<F, C> = FailureClass | ((failure: F, ctx: C) => FailureClass);
 
 export interface RuleKit<F, C> {
   rule<Id extends string>(id: Id, cls: RuleClass<F, C>, matches: (f: F, ctx: C) => boolean, make: (f: F, ctx: C) => DiagnosisTexts): Rule<F, C, Id>;

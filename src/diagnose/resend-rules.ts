@@ -17,7 +17,7 @@ import type { Diagnosis } from './types.js';
 export type ResendOperation = 'list-domains' | 'get-domain' | 'send';
 
 /** Where a request with no HTTP answer failed, as the probe of the API's host found it. */
-export type NetworkStage = 'dns' | 'connect' | 'tls' | 'http';
+type NetworkStage = 'dns' | 'connect' | 'tls' | 'http';
 
 export interface NetworkCause {
   stage: NetworkStage;
@@ -137,7 +137,7 @@ function plural(n: number, one: string, many: string): string {
 // ---------------------------------------------------------------------------------------------
 // The rules, in order: first match wins
 
-export const resendRules = [
+const resendRules = [
   // Checked first: an answer that is not the API's says nothing about the key, the sender or the quota.
   rule(
     'resend.bad-response',

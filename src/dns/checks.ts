@@ -18,7 +18,7 @@ export interface DnsCheckInput {
   resendStatus?: string;
 }
 
-export async function gatherDnsFacts(input: DnsCheckInput, dns: DnsClient): Promise<DnsFacts> {
+async function gatherDnsFacts(input: DnsCheckInput, dns: DnsClient): Promise<DnsFacts> {
   const { domain, provider } = input;
   const envelope = provider?.dns.envelope;
   const envelopeName = envelope?.kind === 'subdomain' ? `${envelope.label}.${domain}` : undefined;

@@ -1,7 +1,7 @@
 /** DMARC records (RFC 7489 §6.3), read for the policy and the alignment modes. Pure. */
 
-export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
-export type AlignmentMode = 'r' | 's';
+type DmarcPolicy = 'none' | 'quarantine' | 'reject';
+type AlignmentMode = 'r' | 's';
 
 export interface ParsedDmarc {
   /** Absent when the record is not valid (then receivers ignore it: no DMARC at all). */
@@ -21,7 +21,7 @@ const knownTags = new Set(['v', 'p', 'sp', 'adkim', 'aspf', 'pct', 'rua', 'ruf',
 const policies: readonly string[] = ['none', 'quarantine', 'reject'];
 
 /** `v=DMARC1` first, then tag=value pairs separated by `;` (§6.4). */
-export function isDmarcRecord(text: string): boolean {
+function isDmarcRecord(text: string): boolean {
   return /^v\s*=\s*DMARC1\s*(;|$)/i.test(text);
 }
 

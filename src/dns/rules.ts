@@ -43,7 +43,7 @@ export const dnsDiagnosisIds = [
   'dns.lookup.error',
 ] as const;
 
-export const dnsCheckIds = ['dns.mx', 'dns.mx.envelope', 'dns.spf', 'dns.spf.lookups', 'dns.spf.provider', 'dns.dkim', 'dns.dmarc', 'dns.dmarc.alignment', 'dns.resend'] as const;
+const dnsCheckIds = ['dns.mx', 'dns.mx.envelope', 'dns.spf', 'dns.spf.lookups', 'dns.spf.provider', 'dns.dkim', 'dns.dmarc', 'dns.dmarc.alignment', 'dns.resend'] as const;
 type DnsCheckId = (typeof dnsCheckIds)[number];
 
 const titles: Record<DnsCheckId, string> = {

@@ -39,7 +39,7 @@ export interface SpfTree {
 const walkBound = 40;
 
 /** The SPF records among a name's TXT records. */
-export function spfRecordsOf(answer: DnsAnswer<string>): string[] {
+function spfRecordsOf(answer: DnsAnswer<string>): string[] {
   return answer.kind === 'found' ? answer.records.filter(isSpfRecord) : [];
 }
 

@@ -6,7 +6,7 @@
 export type Qualifier = '+' | '-' | '~' | '?';
 
 const mechanismNames = ['all', 'include', 'a', 'mx', 'ptr', 'ip4', 'ip6', 'exists'] as const;
-export type MechanismName = (typeof mechanismNames)[number];
+type MechanismName = (typeof mechanismNames)[number];
 
 export type SpfTerm =
   | { kind: 'mechanism'; qualifier: Qualifier; name: MechanismName; domain?: string; text: string }

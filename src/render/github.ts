@@ -13,7 +13,7 @@ import type { Output } from './output.js';
 
 type Level = 'error' | 'warning';
 
-export interface Annotation {
+interface Annotation {
   level: Level;
   title: string;
   message: string;
@@ -33,11 +33,11 @@ export function escapeData(text: string): string {
 const maxAnnotationLine = 4000;
 
 /** Properties (title=, file=) are also split on `,` and ended by `:`, so those are encoded too. */
-export function escapeProperty(text: string): string {
+function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
-export function formatAnnotation(a: Annotation): string {
+function formatAnnotation(a: Annotation): string {
   const properties = [`title=${escapeProperty(a.title)}`];
   if (a.file !== undefined) properties.push(`file=${escapeProperty(a.file)}`);
   if (a.line !== undefined) properties.push(`line=${a.line}`);
@@ -45,7 +45,7 @@ export function formatAnnotation(a: Annotation): string {
 }
 
 /** One annotation per problem: lint findings, diagnoses, and checks that only warned. */
-export function annotations(report: Report): Annotation[] {
+function annotations(report: Report): Annotation[] {
   const title = (id: string) => `mailcheck ${report.command}: ${id}`;
   const list: Annotation[] = [];
   for (const finding of report.lint) {
@@ -97,7 +97,7 @@ export function markdownText(text: string): string {
     .replace(/\r?\n/g, ' ');
 }
 
-export function stepSummary(report: Report): string {
+function stepSummary(report: Report): string {
   const md = markdownText;
   const lines: string[] = [
     `## ${report.result.ok ? statusIcon.pass : statusIcon.fail} mailcheck ${md(report.command)}: ${md(verdict(report))}`,
