@@ -38,7 +38,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   const ca = readCaFile(options.caFile);
   const loaded = loadConfig({
     env: process.env,
-    ...(options.envFile ? { envFiles: options.envFile } : {}),
+    ...(options.dotenv ? { envFiles: options.dotenv } : {}),
     ...(options.passwordStdin ? { stdinSecret: { key: 'password' as const, value: await readPasswordFromStdin() } } : {}),
   });
   const settings = loaded.config.settings;

@@ -27,7 +27,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
       : loadConfig({
           env: process.env,
           flags: smtpFlags(options),
-          ...(options.envFile ? { envFiles: options.envFile } : {}),
+          ...(options.dotenv ? { envFiles: options.dotenv } : {}),
           ...(await stdinSecret(options)),
         });
     const live = new Live(options);

@@ -137,7 +137,7 @@ describe('mailcheck init on a terminal', () => {
   it('creates a new .env, readable by its owner only, after a live check and a yes', async () => {
     const messagesBefore = server.log.messages.length;
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values to .*\.env\?/, answer: true }]);
-    const code = await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca });
+    const code = await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca });
     expect(code).toBe(ExitCode.ok);
     expect(prompter.remaining()).toBe(0);
     expect(await readFile(envPath, 'utf8')).toBe(writtenBlock());
@@ -161,7 +161,7 @@ describe('mailcheck init on a terminal', () => {
     await writeFile(envPath, original);
     await chmod(envPath, 0o640);
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }]);
-    expect(await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
     expect(await readFile(envPath, 'utf8')).toBe(
       [
         '# shop configuration',
@@ -190,21 +190,21 @@ describe('mailcheck init on a terminal', () => {
     await writeFile(envPath, original);
     const steps = otherSmtpSteps().slice(0, 5);
     const prompter = scripted([...steps, { expect: /SMTP password/, interrupt: true }]);
-    await expect(runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
+    await expect(runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
     expect(await readFile(envPath, 'utf8')).toBe(original);
     expect(await readdir(dir)).toEqual(['.env']);
   });
 
   it('Ctrl-C at the final question, after a passing check, also writes nothing', async () => {
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, interrupt: true }]);
-    await expect(runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
+    await expect(runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('a no at the final question writes nothing and still reports the passing check', async () => {
     await writeFile(envPath, 'A=1\n');
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: false }]);
-    expect(await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
     expect(await readFile(envPath, 'utf8')).toBe('A=1\n');
     expect(await readdir(dir)).toEqual(['.env']);
   });
@@ -212,21 +212,21 @@ describe('mailcheck init on a terminal', () => {
   it('writes nothing when the live check fails, and asks no more questions', async () => {
     const steps = otherSmtpSteps().map((s) => ('type' in s && s.type === 'secret' ? { ...s, type: 'wrong' } : s));
     const prompter = scripted(steps);
-    expect(await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.auth);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.auth);
     expect(await readdir(dir)).toEqual([]);
   });
 });
 
 describe('mailcheck init without a terminal', () => {
   it('names every missing answer instead of waiting for input', async () => {
-    const attempt = runInit({ ...quiet, envFile: [envPath], provider: 'gmail' }, signal);
+    const attempt = runInit({ ...quiet, dotenv: [envPath], provider: 'gmail' }, signal);
     await expect(attempt).rejects.toBeInstanceOf(UserError);
     await expect(attempt).rejects.toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/--user, --password-stdin \(or SMTP_PASSWORD\), --from, --to/) });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('runs from flags alone, and writes only with --write', async () => {
-    const flags = { ...quiet, envFile: [envPath], provider: 'other', host: '127.0.0.1', port: String(server.port), secure: '0', user: 'user', from: 'app@example.com', to: 'you@example.com' };
+    const flags = { ...quiet, dotenv: [envPath], provider: 'other', host: '127.0.0.1', port: String(server.port), secure: '0', user: 'user', from: 'app@example.com', to: 'you@example.com' };
     process.env.SMTP_PASSWORD = 'secret';
     try {
       expect(await runInit(flags, signal, { ca })).toBe(ExitCode.ok);
