@@ -58,7 +58,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   );
   questions.failIfMissing();
 
-  const loaded = loadedFrom({ settings: values, files: [], notes: [] });
+  const loaded = loadedFrom({ settings: values, files: [], candidates: [], notes: [] });
   const live = new Live(options);
   const session = new Session('init', loaded, live);
   session.printHeader();

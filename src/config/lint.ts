@@ -84,7 +84,7 @@ function lintDetection(config: ResolvedConfig, detection: Detection): LintFindin
       id: 'provider.none',
       status: 'fail',
       message: `email is disabled: ${detection.reason}`,
-      fix: 'set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SENDER and SMTP_SECURE (or RESEND_API_KEY and RESEND_SENDER_EMAIL)',
+      fix: 'set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SENDER and SMTP_SECURE (or RESEND_API_KEY and RESEND_SENDER_EMAIL): `mailcheck init` sets them up step by step, and `mailcheck test --sandbox` shows a working session first, with no account needed',
     }];
   }
   if (detection.provider === 'smtp' && detection.resendMissing.length === 0) {
