@@ -294,7 +294,11 @@ function lintProviderConventions(config: ResolvedConfig, port: number | undefine
 export function lintSender(sender: Setting | undefined, idPrefix: string, name: string): LintFinding[] {
   const value = sender?.value ?? '';
   const parsed = parseAddress(value);
-  if (parsed) return [{ id: idPrefix, status: 'pass', variable: name, message: `sender ${parsed.address}` }];
+  if (parsed) {
+    // An internationalised domain is fine: DNS and the wire use its punycode, which is worth seeing.
+    const ascii = parsed.punycode ? ` (its domain is ${parsed.punycode} in DNS, and to servers without SMTPUTF8)` : '';
+    return [{ id: idPrefix, status: 'pass', variable: name, message: `sender ${parsed.address}${ascii}` }];
+  }
   const looksLikeAddress = /@/.test(value);
   return [about(sender, {
     id: looksLikeAddress ? `${idPrefix}.syntax` : `${idPrefix}.not-address`,
