@@ -84,6 +84,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
     color: session.mode.color,
     confirm: prompter ? () => prompter.confirm({ message: `Write these values to ${target}?`, default: false }) : async () => options.write === true,
     ...(preset.kind === 'smtp' && preset.user.kind === 'secret' ? { secretNames: [values.user!.name] } : {}),
+    ...(prompter ? { ask: (message: string) => prompter.confirm({ message, default: true }) } : {}),
   });
   if (!prompter && outcome.kind === 'declined') session.output.err('Run again with --write to save them.\n');
   return report.result.exitCode;

@@ -3,6 +3,7 @@
  * each one in-process and types into it), checked live against real SMTP servers on loopback, and
  * judged by the bytes of the .env file they leave behind.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,34 @@ describe('mailcheck init on a terminal', () => {
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
     expect(server.log.messages.length).toBe(messagesBefore + 1);
     expect(await readdir(dir)).toEqual(['.env']);
+  });
+
+  it('inside a git work tree that does not ignore .env: asks, then adds it and its backups to .gitignore', async () => {
+    execFileSync('git', ['init', '-q', dir]);
+    await writeFile(envPath, '# mine\n');
+    const prompter = scripted([
+      ...otherSmtpSteps(),
+      { expect: /Write these values to .*\.env\?/, answer: true },
+      { expect: /^Add \/\.env and \/\.env\.bak\* to .*\.gitignore\?/, answer: true },
+    ]);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(prompter.remaining()).toBe(0);
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('# written by mailcheck: these hold secrets\n/.env\n/.env.bak*\n');
+    // git itself now says so, for this backup and the ones to come.
+    for (const name of ['.env', '.env.bak', '.env.bak.3']) expect(() => execFileSync('git', ['check-ignore', '-q', name], { cwd: dir }), name).not.toThrow();
+  });
+
+  it('inside a git work tree, a no leaves .gitignore alone; where .env is ignored already, nothing is asked', async () => {
+    execFileSync('git', ['init', '-q', dir]);
+    const declined = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }, { expect: /^Add \/\.env to/, answer: false }]);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter: declined, ca })).toBe(ExitCode.ok);
+    expect(declined.remaining()).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(['.env', '.git']);
+    await writeFile(join(dir, '.gitignore'), '.env*\n');
+    const ignored = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }]);
+    await writeFile(envPath, '');
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter: ignored, ca })).toBe(ExitCode.ok);
+    expect(ignored.remaining()).toBe(0);
   });
 
   it('fills an existing .env in place: comments, unrelated keys, quotes and mode stay; a backup is kept', async () => {
