@@ -6,9 +6,9 @@
 //
 // Node 20 still scans the arguments after the script for `--env-file` (nodejs/node#54232; 20.20
 // checked): a missing file ends the run with `node: x: not found` (exit 9) and /dev/zero or a FIFO
-// hangs it, before this file runs. No #! line can prevent that on every platform (`env -S node --`
-// is missing from BusyBox and ignored by no shim), so `--dotenv` is the documented flag, a name
-// Node leaves alone; `--env-file` is still accepted and works whenever the file is readable.
+// hangs it, before this file runs. No #! line prevents that on every platform (`env -S node --`
+// would, and npm's shims read -S, but BusyBox env in Alpine images has no -S), so `--dotenv` is
+// the documented flag, a name Node leaves alone; `--env-file` still works when the file is readable.
 //
 // The CLI itself is bundled into dist/ (built by `npm ci` via `prepare`). `--version` is answered
 // without loading it: it is run often (scripts, bug reports) and should cost no more than Node.
