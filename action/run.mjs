@@ -115,7 +115,8 @@ export function mailcheckArgs(env) {
   // anything from `args` (which may hold a `--`), that every way of ending prints one document.
   const args = [command, '--json'];
   for (const file of (env.MAILCHECK_ACTION_ENV_FILES ?? '').split(/[\n,]/).map((f) => f.trim()).filter(Boolean)) {
-    args.push('--env-file', file);
+    // --dotenv, not --env-file: Node 20 would act on that itself and exit 9 for a missing file (nodejs/node#54232).
+    args.push('--dotenv', file);
   }
   if (boolean('strict', env.MAILCHECK_ACTION_STRICT)) args.push('--strict');
   if (boolean('send', env.MAILCHECK_ACTION_SEND)) args.push('--send');

@@ -1,10 +1,14 @@
-#!/bin/sh
-":" //; exec node -- "$0" "$@"
-// A shell/JavaScript polyglot. The shell runs the line above (":" is a no-op, then exec), which
-// starts Node with `--` so Node stops reading options: Node 20 otherwise takes a script argument
-// spelled `--env-file` as its own (nodejs/node#54232), loading the file into the environment, or
-// exiting 9 when it is missing, before mailcheck runs. `#!/usr/bin/env -S node --` would do the
-// same but BusyBox env (Alpine images) has no -S. To JavaScript the line is a string and a comment.
+#!/usr/bin/env node
+// A plain Node script, so that npm's shims start it the same way everywhere: a symlink run
+// through this #! line on Linux and macOS, and `node <this file>` from the .cmd, .ps1 and sh
+// shims npm writes on Windows (cmd-shim reads the #! line; a #!/bin/sh script would need a
+// /bin/sh that stock Windows lacks, npm/cmd-shim#152).
+//
+// Node 20 still scans the arguments after the script for `--env-file` (nodejs/node#54232; 20.20
+// checked): a missing file ends the run with `node: x: not found` (exit 9) and /dev/zero or a FIFO
+// hangs it, before this file runs. No #! line prevents that on every platform (`env -S node --`
+// would, and npm's shims read -S, but BusyBox env in Alpine images has no -S), so `--dotenv` is
+// the documented flag, a name Node leaves alone; `--env-file` still works when the file is readable.
 //
 // The CLI itself is bundled into dist/ (built by `npm ci` via `prepare`). `--version` is answered
 // without loading it: it is run often (scripts, bug reports) and should cost no more than Node.

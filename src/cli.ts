@@ -18,6 +18,22 @@ const dkimSelectorHelp = "check DKIM at this selector (<name>._domainkey.<domain
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const caFileHelp = "trust the SMTP server's certificate if this PEM CA signed it (instead of Node's built-in roots, as curl --cacert)";
 
+const sandboxHelp = 'run against a local SMTP server on loopback: see a complete session without credentials';
+
+/** Two or three command lines per command, for `--help` (the README has more). */
+const examples = {
+  mailcheck: ['mailcheck test --sandbox', 'mailcheck doctor --dotenv .env.production', 'mailcheck probe smtp.example.com'],
+  test: ['mailcheck test --to you@example.com', 'mailcheck test --dotenv .env.production --to you@example.com', 'printf %s "$PASSWORD" | mailcheck test --password-stdin --to you@example.com'],
+  doctor: ['mailcheck doctor', 'mailcheck doctor --json > doctor.json', 'mailcheck doctor --strict --report mailcheck-report.md'],
+  init: ['mailcheck init', 'mailcheck init --provider gmail', 'mailcheck init --provider resend --from app@example.com --to delivered@resend.dev --password-stdin --write'],
+  dns: ['mailcheck dns', 'mailcheck dns example.com --provider resend', 'mailcheck dns example.com --dkim-selector google --provider gmail'],
+  probe: ['mailcheck probe', 'mailcheck probe smtp.example.com', 'mailcheck probe --auth --ports 465,587'],
+} as const;
+
+function withExamples(command: keyof typeof examples): string {
+  return `\nExamples:\n${examples[command].map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
 /** The SMTP overrides shared by `test`, `doctor` and `init`. No --password: flags end up in shell history and `ps`. */
 function addSmtpFlags(command: Command): Command {
   return command
@@ -31,17 +47,31 @@ function addSmtpFlags(command: Command): Command {
 }
 
 export function buildProgram(signal: AbortSignal): Command {
+  // --dotenv and --env-file fill one list, in the order they were typed, so that a later file
+  // wins whichever spelling named it; commands read it as `dotenv` whichever spelling was used.
+  const dotenvFiles: string[] = [];
+  const addDotenv = (value: string) => {
+    dotenvFiles.push(value);
+    program.setOptionValueWithSource('dotenv', dotenvFiles, 'cli');
+    return dotenvFiles;
+  };
   const program = new Command('mailcheck')
     .description('Tells you why your email sending does not work, and how to fix it.')
     .version(version, '-V, --version')
-    .option('--env-file <path>', 'read variables from this file (repeatable; later files win; default ./.env)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('-e, --dotenv <path>', 'read variables from this file (repeatable; later files win; default ./.env)', addDotenv)
+    .addOption(new Option('--env-file <path>', 'the same as --dotenv, but Node 20 acts on it too: a missing file ends the run with "node: <path>: not found" (exit 9)').argParser(addDotenv))
     .option('--json', 'print one JSON document on stdout (see the README for its shape)')
-    .option('--no-color', 'never colour the output')
+    .option('--report <path>', 'also write the report as Markdown to this file, to paste into an issue (secrets masked)')
+    .option('-q, --quiet', 'print only the verdict line (the exit code says the rest)')
+    .option('-v, --verbose', 'also print the rules that passed and the time of each SMTP stage')
+    .option('--no-color', 'never colour the output (also NO_COLOR=1; FORCE_COLOR=1 forces it on)')
     .option('--no-input', 'never prompt (implied when not on a terminal or when CI is set)')
     .option('--timeout <duration>', 'bound for each step, e.g. 5s or 1500ms', '5s')
     .option('--dns-server <ip[:port]>', "send every DNS query of the DNS checks to this server (for split-horizon DNS, or a test server)")
-    .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
+    .addHelpText('after', `${withExamples('mailcheck')}\nExit codes:\n${exitCodeTable()}\n`)
     .showHelpAfterError('(run mailcheck --help for usage)')
+    // Set before the commands are added, which copy it: each command's --help lists the global options too.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
 
   addSmtpFlags(
@@ -50,8 +80,8 @@ export function buildProgram(signal: AbortSignal): Command {
       .description('walk a whole SMTP session with a live transcript and send one test message')
       .option('--to <address>', 'recipient of the test message (asked for on a terminal; with Resend, delivered@resend.dev is a test inbox)')
       .option(oauth2Flag, oauth2Help)
-      .option('--sandbox', 'run against a local SMTP server on loopback: see a complete session without credentials'),
-  ).action(async (_opts, command: Command) => {
+      .option('--sandbox', sandboxHelp),
+  ).addHelpText('after', withExamples('test')).action(async (_opts, command: Command) => {
     const { runTest } = await import('./commands/test.js');
     process.exitCode = await runTest(command.optsWithGlobals(), signal);
   });
@@ -66,8 +96,9 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--strict', 'fail on warnings too (exit 11)')
       .option('--api-check', "with Resend's SMTP relay (smtp.resend.com): also check the SMTP password as a key against the Resend API")
       .option('--no-dns', "skip the DNS checks of the sender's domain (SPF, DKIM, DMARC, MX)")
-      .option(dkimSelectorFlag, dkimSelectorHelp, collect),
-  ).action(async (_opts, command: Command) => {
+      .option(dkimSelectorFlag, dkimSelectorHelp, collect)
+      .option('--sandbox', sandboxHelp),
+  ).addHelpText('after', withExamples('doctor')).action(async (_opts, command: Command) => {
     const { runDoctor } = await import('./commands/doctor.js');
     process.exitCode = await runDoctor(command.optsWithGlobals(), signal);
   });
@@ -79,8 +110,8 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--provider <id>', 'resend-api, resend (SMTP relay), gmail, sendgrid, ses, office365, mailgun, postmark, or other (asked for on a terminal)')
       .option('--region <region>', 'Amazon SES region, e.g. eu-west-1 (asked for on a terminal)')
       .option('--to <address>', 'recipient of the test message (asked for on a terminal)')
-      .option('--write', 'without a terminal: write the values to .env (the last --env-file) once the check passes'),
-  ).action(async (_opts, command: Command) => {
+      .option('--write', 'without a terminal: write the values to .env (the last --dotenv) once the check passes'),
+  ).addHelpText('after', withExamples('init')).action(async (_opts, command: Command) => {
     const { runInit } = await import('./commands/init.js');
     process.exitCode = await runInit(command.optsWithGlobals(), signal);
   });
@@ -91,6 +122,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .option('--provider <id>', 'judge the records for this provider instead of the configured one: resend, gmail, sendgrid, ses, office365, mailgun, postmark')
     .option(dkimSelectorFlag, dkimSelectorHelp, collect)
     .option('--strict', 'fail on warnings too (exit 11)')
+    .addHelpText('after', withExamples('dns'))
     .action(async (domain: string | undefined, _opts, command: Command) => {
       const { runDns } = await import('./commands/dns.js');
       process.exitCode = await runDns(domain, command.optsWithGlobals(), signal);
@@ -103,6 +135,8 @@ export function buildProgram(signal: AbortSignal): Command {
     .option('--auth', 'also log in with SMTP_USER and SMTP_PASSWORD on every combination that works over verified TLS')
     .option('--password-stdin', 'read the password for --auth from standard input (never from a flag)')
     .option(caFileFlag, caFileHelp)
+    .option('--sandbox', 'probe a local SMTP server on loopback (STARTTLS with its own certificate): see what a probe shows without a server of your own')
+    .addHelpText('after', withExamples('probe'))
     .action(async (host: string | undefined, _opts, command: Command) => {
       const { runProbe } = await import('./commands/probe.js');
       const options = command.optsWithGlobals();

@@ -32,7 +32,7 @@ export interface DnsCommandOptions extends DnsOptions {
 export async function runDns(domainArg: string | undefined, options: DnsCommandOptions, signal: AbortSignal): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
   const server = dnsServerFromFlag(options.dnsServer);
-  const loaded = loadConfig({ env: process.env, flags: {}, ...(options.envFile ? { envFiles: options.envFile } : {}) });
+  const loaded = loadConfig({ env: process.env, flags: {}, ...(options.dotenv ? { envFiles: options.dotenv } : {}) });
   const domain = domainArg !== undefined ? domainFromArgument(domainArg) : senderDomain(loaded);
   if (!domain) {
     throw new UserError('no domain to check: give one (mailcheck dns example.com), or set SMTP_SENDER or RESEND_SENDER_EMAIL', ExitCode.config, 'mailcheck dns example.com');

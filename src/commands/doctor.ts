@@ -2,6 +2,7 @@ import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { loadConfig } from '../config/load.js';
 import type { DnsOptions } from './dns.js';
 import { Live } from './live.js';
+import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
 import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 
 export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOptions {
@@ -13,6 +14,8 @@ export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOption
   apiCheck?: boolean;
   /** commander's --no-dns gives dns: false. */
   dns?: boolean;
+  /** Against the embedded server on loopback (no DNS checks: its domain is reserved). */
+  sandbox?: boolean;
 }
 
 /**
@@ -22,37 +25,46 @@ export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOption
 export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
   const recipient = options.to === undefined ? undefined : recipientFromFlag(options.to);
-  const ca = readCaFile(options.caFile);
+  const caFile = readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
-  const loaded = loadConfig({
-    env: process.env,
-    flags: smtpFlags(options),
-    ...(options.envFile ? { envFiles: options.envFile } : {}),
-    ...(await stdinSecret(options)),
-  });
-  const live = new Live(options);
-  const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
-  // Started before the report's modules load: they load while the server is still answering.
-  const running = check && live.start(check, { send: options.send === true, timeoutMs, signal, ...(recipient ? { recipient } : {}), ...(ca ? { ca } : {}) });
-  const { Session } = await import('./session.js');
-  const session = new Session('doctor', loaded, live);
-  session.printHeader();
+  const sandbox = await sandboxFromFlag(options);
+  try {
+    const loaded = sandbox
+      ? sandboxConfig(sandbox)
+      : loadConfig({
+          env: process.env,
+          flags: smtpFlags(options),
+          ...(options.dotenv ? { envFiles: options.dotenv } : {}),
+          ...(await stdinSecret(options)),
+        });
+    const ca = sandbox ? sandbox.ca : caFile;
+    const live = new Live(options);
+    const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
+    // Started before the report's modules load: they load while the server is still answering.
+    const running = check && live.start(check, { send: options.send === true, timeoutMs, signal, ...(recipient ? { recipient } : {}), ...(ca ? { ca } : {}) });
+    const { Session } = await import('./session.js');
+    const session = new Session('doctor', loaded, live);
+    session.printHeader();
 
-  let findings: NetworkFindings = { checks: [], diagnoses: [] };
-  if (check && running) {
-    session.showTranscript(check.title);
-    findings = await running;
-    if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
-    if (options.dns !== false) {
-      const { withDnsFindings } = await import('./dns.js');
-      findings = await withDnsFindings(findings, loaded, { timeoutMs, server: dnsServer, ...(options.dkimSelector ? { dkimSelector: options.dkimSelector } : {}) }, live.recorder, signal);
+    let findings: NetworkFindings = { checks: [], diagnoses: [] };
+    if (check && running) {
+      session.showTranscript(check.title);
+      findings = await running;
       if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
+      // The sandbox's sender domain (mailcheck.test) is reserved: no DNS anywhere has records for it.
+      if (options.dns !== false && !sandbox) {
+        const { withDnsFindings } = await import('./dns.js');
+        findings = await withDnsFindings(findings, loaded, { timeoutMs, server: dnsServer, ...(options.dkimSelector ? { dkimSelector: options.dkimSelector } : {}) }, live.recorder, signal);
+        if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
+      }
     }
+    const report = session.finish(findings, options.strict === true);
+    if (session.mode.githubActions) {
+      const { emitGithubActions } = await import('../render/github.js');
+      emitGithubActions(report, { output: session.output, env: process.env, json: session.mode.json });
+    }
+    return report.result.exitCode;
+  } finally {
+    await sandbox?.close();
   }
-  const report = session.finish(findings, options.strict === true);
-  if (session.mode.githubActions) {
-    const { emitGithubActions } = await import('../render/github.js');
-    emitGithubActions(report, { output: session.output, env: process.env, json: session.mode.json });
-  }
-  return report.result.exitCode;
 }

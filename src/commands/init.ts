@@ -44,10 +44,10 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   const ca = deps.ca ?? readCaFile(options.caFile);
   const mode = detectOutputMode(options, process.env, process.stdin, process.stdout);
   const prompter = deps.prompter ?? (mode.interactive ? await terminalPrompter() : undefined);
-  const target = options.envFile?.at(-1) ?? '.env';
+  const target = options.dotenv?.at(-1) ?? '.env';
   // What is configured already: the variable names in use (SMTP_PASS stays SMTP_PASS) and the
   // provider to suggest. A missing target is fine: init creates it.
-  const current = loadConfig({ env: process.env, envFiles: (options.envFile ?? [target]).filter((file) => existsSync(file)) });
+  const current = loadConfig({ env: process.env, envFiles: (options.dotenv ?? [target]).filter((file) => existsSync(file)) });
   const questions = new Questions(prompter, options.passwordStdin ? await readPasswordFromStdin() : undefined);
   const guide = new Output();
 
@@ -58,7 +58,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   );
   questions.failIfMissing();
 
-  const loaded = loadedFrom({ settings: values, files: [], notes: [] });
+  const loaded = loadedFrom({ settings: values, files: [], candidates: [], notes: [] });
   const live = new Live(options);
   const session = new Session('init', loaded, live);
   session.printHeader();
@@ -84,6 +84,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
     color: session.mode.color,
     confirm: prompter ? () => prompter.confirm({ message: `Write these values to ${target}?`, default: false }) : async () => options.write === true,
     ...(preset.kind === 'smtp' && preset.user.kind === 'secret' ? { secretNames: [values.user!.name] } : {}),
+    ...(prompter ? { ask: (message: string) => prompter.confirm({ message, default: true }) } : {}),
   });
   if (!prompter && outcome.kind === 'declined') session.output.err('Run again with --write to save them.\n');
   return report.result.exitCode;

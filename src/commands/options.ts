@@ -11,7 +11,10 @@ import type { ModeInput } from '../render/mode.js';
 
 /** Options every command accepts (declared once on the program in cli.ts). */
 export interface GlobalOptions extends ModeInput {
-  envFile?: string[];
+  /** --dotenv and --env-file, in the order given (cli.ts keeps one list for both spellings). */
+  dotenv?: string[];
+  /** Also write the report as Markdown to this path (render/markdown.ts). */
+  report?: string;
   timeout?: string;
   /** The DNS server every query of the DNS checks goes to. */
   dnsServer?: string;

@@ -10,7 +10,10 @@ import { renderProbe } from '../probe/render.js';
 import { checkProbeHost, parsePortList, portsToProbe, resolveAddresses } from '../probe/targets.js';
 import type { ProbeMode, ProbeReport } from '../report/probe.js';
 import { probeVerdict } from '../probe/verdict.js';
+import type { Sandbox } from '../sandbox/server.js';
+import { safeLine } from '../safety/text.js';
 import { Live } from './live.js';
+import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
 import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';
 import { Session } from './session.js';
 
@@ -22,6 +25,8 @@ export interface ProbeOptions extends GlobalOptions {
   passwordStdin?: boolean;
   /** A PEM file of CA certificates to trust instead of Node's built-in roots. */
   caFile?: string;
+  /** Probe the embedded server on loopback instead of a real host. */
+  sandbox?: boolean;
 }
 
 /** Short, because every attempt runs at once and silent ports are common: the probe takes about this long. */
@@ -35,12 +40,24 @@ export const defaultProbeTimeoutMs = 3000;
 export async function runProbe(hostArgument: string | undefined, options: ProbeOptions, signal: AbortSignal): Promise<number> {
   const timeoutMs = options.timeout === undefined ? defaultProbeTimeoutMs : parseTimeout(options.timeout);
   const explicitPorts = options.ports === undefined ? undefined : parsePortList(options.ports);
-  const ca = readCaFile(options.caFile);
-  const loaded = loadConfig({
-    env: process.env,
-    ...(options.envFile ? { envFiles: options.envFile } : {}),
-    ...(options.passwordStdin ? { stdinSecret: { key: 'password' as const, value: await readPasswordFromStdin() } } : {}),
-  });
+  const caFile = readCaFile(options.caFile);
+  if (options.sandbox && hostArgument !== undefined) throw new UserError('--sandbox probes the local sandbox server, not a host of your choice', ExitCode.usage, `leave out ${safeLine(hostArgument, 100)}, or --sandbox`);
+  const sandbox = await sandboxFromFlag(options);
+  try {
+    return await probe(hostArgument, options, signal, timeoutMs, explicitPorts, sandbox ? sandbox.ca : caFile, sandbox);
+  } finally {
+    await sandbox?.close();
+  }
+}
+
+async function probe(hostArgument: string | undefined, options: ProbeOptions, signal: AbortSignal, timeoutMs: number, explicitPorts: number[] | undefined, ca: string | undefined, sandbox: Sandbox | undefined): Promise<number> {
+  const loaded = sandbox
+    ? sandboxConfig(sandbox)
+    : loadConfig({
+        env: process.env,
+        ...(options.dotenv ? { envFiles: options.dotenv } : {}),
+        ...(options.passwordStdin ? { stdinSecret: { key: 'password' as const, value: await readPasswordFromStdin() } } : {}),
+      });
   const settings = loaded.config.settings;
   const configuredHost = settings.host?.value.trim().replace(/\.$/, '') || undefined;
   if (hostArgument === undefined && configuredHost === undefined) {
@@ -60,7 +77,8 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   if (sameHost) session.printHeader();
   const progress = session.progress;
   progress.update(`resolving ${host}…`);
-  const ports = portsToProbe(explicitPorts, configuredPort);
+  // The sandbox listens on one port; the default list would only add refusals from other loopback ports.
+  const ports = portsToProbe(explicitPorts ?? (sandbox ? [] : undefined), configuredPort);
   const report: ProbeReport = { host, addresses: [], ports, timeoutMs, ...(configured ? { configured } : {}), cells: [] };
 
   const resolved = await resolveAddresses(host, timeoutMs);
@@ -84,7 +102,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   if (recommendation) report.recommendation = recommendation;
   const { checks, diagnoses } = probeVerdict({ report, names, auth: login !== undefined, ...(ca ? { customCa: true } : {}), ...(provider ? { provider } : {}), ...(login ? { user: login.user } : {}) });
   progress.stop();
-  if (session.human) session.output.out(renderProbe(report, session.mode.color));
+  session.human?.extra(renderProbe(report, session.mode.color));
   return session.finish({ checks, diagnoses, probe: report }).result.exitCode;
 }
 

@@ -1,7 +1,19 @@
 import { loadedFrom, type LoadedConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Setting } from '../config/source.js';
+import { UserError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
 import type { Sandbox } from '../sandbox/server.js';
+
+/**
+ * --sandbox (test, doctor, probe): the embedded server on loopback, started only with the flag
+ * (smtp-server loads then). It trusts its own certificate, so --ca-file is a contradiction.
+ */
+export async function sandboxFromFlag(options: { sandbox?: boolean; caFile?: string }): Promise<Sandbox | undefined> {
+  if (!options.sandbox) return undefined;
+  if (options.caFile !== undefined) throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
+  return (await import('../sandbox/server.js')).startSandbox();
+}
 
 /** The sandbox's own configuration, shaped exactly like one loaded from a .env file. */
 export function sandboxConfig(sandbox: Sandbox): LoadedConfig {
@@ -16,6 +28,7 @@ export function sandboxConfig(sandbox: Sandbox): LoadedConfig {
       secure: setting('SMTP_SECURE', '0'),
     },
     files: [],
+    candidates: [],
     notes: [],
   };
   return loadedFrom(config);

@@ -1,14 +1,17 @@
+import { writeFileSync } from 'node:fs';
+import { certificateExpiryCheck } from '../checks/certificate-expiry.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import { HumanRenderer } from '../render/human.js';
 import { renderJson } from '../render/json.js';
+import { markdownReport } from '../render/markdown.js';
 import type { OutputMode } from '../render/mode.js';
 import { Output } from '../render/output.js';
 import type { Progress } from '../render/progress.js';
 import { configEntries, decideOutcome, schemaVersion, type Check, type Report, type StageTiming } from '../report/model.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
-
 import type { TlsInfo } from '../report/tls.js';
+import { runtimeVersions } from '../version.js';
 import type { Live } from './live.js';
 
 /**
@@ -39,8 +42,12 @@ export class Session {
     return { kind: this.loaded.detection.provider, reason: this.loaded.detection.reason };
   }
 
+  get files(): Report['files'] {
+    return { read: this.loaded.config.files, candidates: this.loaded.config.candidates };
+  }
+
   printHeader(): void {
-    this.human?.header(this.command, this.provider, configEntries(this.loaded.config.settings), this.loaded.lint);
+    this.human?.header(this.command, this.provider, configEntries(this.loaded.config.settings), this.files, this.loaded.lint);
   }
 
   /** Prints the title, then the transcript: the lines recorded so far and each new one as it comes. */
@@ -62,12 +69,14 @@ export class Session {
   /** Builds the report, prints it in the chosen form, and returns the exit code. */
   finish(parts: { checks: Check[]; diagnoses: Diagnosis[]; tls?: TlsInfo; auth?: Report['auth']; stages?: StageTiming[]; message?: Report['message']; probe?: Report['probe'] }, strict = false, interrupted = false): Report {
     this.progress.stop();
-    const base = { lint: this.loaded.lint, checks: parts.checks, diagnoses: parts.diagnoses };
+    const base = { lint: this.loaded.lint, checks: withExpiryCheck(parts.checks, parts.tls), diagnoses: parts.diagnoses };
     const report: Report = {
       schemaVersion,
       command: this.command,
+      versions: runtimeVersions(),
       provider: this.provider,
       config: configEntries(this.loaded.config.settings),
+      files: this.files,
       ...base,
       transcript: this.recorder.lines,
       ...(parts.tls ? { tls: parts.tls } : {}),
@@ -79,6 +88,28 @@ export class Session {
     };
     if (this.mode.json) renderJson(this.output, report);
     else this.human!.summary(report);
+    if (this.mode.markdownPath !== undefined) writeMarkdownReport(this.mode.markdownPath, report, this.output);
     return report;
+  }
+}
+
+/** The certificate's expiry, judged right after the TLS check it belongs to. */
+function withExpiryCheck(checks: Check[], tls: TlsInfo | undefined): Check[] {
+  const expiry = certificateExpiryCheck(tls);
+  if (!expiry) return checks;
+  const at = checks.findIndex((c) => c.id === 'smtp.tls');
+  return at === -1 ? [...checks, expiry] : [...checks.slice(0, at + 1), expiry, ...checks.slice(at + 1)];
+}
+
+/**
+ * --report: the report is already printed, so a file that cannot be written is said on stderr
+ * and does not change the verdict (as with GITHUB_STEP_SUMMARY).
+ */
+function writeMarkdownReport(path: string, report: Report, output: Output): void {
+  try {
+    writeFileSync(path, markdownReport(report));
+    output.err(`mailcheck: report written to ${path} (secrets masked: paste it into an issue)\n`);
+  } catch (error) {
+    output.err(`mailcheck: could not write the report to ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`);
   }
 }

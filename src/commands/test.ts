@@ -1,13 +1,12 @@
 import { networkCheckFor, type NetworkCheck } from '../checks/network.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import { Live } from './live.js';
 import { parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { askRecipient } from './recipient.js';
-import { sandboxConfig } from './sandbox-config.js';
+import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
 import type { Session } from './session.js';
 
 export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
@@ -19,15 +18,14 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
   const timeoutMs = parseTimeout(options.timeout);
   const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
-  if (caFile && options.sandbox) throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
-  const sandbox = options.sandbox ? await (await import('../sandbox/server.js')).startSandbox() : undefined;
+  const sandbox = await sandboxFromFlag(options);
   try {
     const loaded: LoadedConfig = sandbox
       ? sandboxConfig(sandbox)
       : loadConfig({
           env: process.env,
           flags: smtpFlags(options),
-          ...(options.envFile ? { envFiles: options.envFile } : {}),
+          ...(options.dotenv ? { envFiles: options.dotenv } : {}),
           ...(await stdinSecret(options)),
         });
     const live = new Live(options);

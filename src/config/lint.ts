@@ -96,7 +96,7 @@ function lintDetection(config: ResolvedConfig, detection: Detection): LintFindin
       id: 'provider.none',
       status: 'fail',
       message: `email is disabled: ${detection.reason}`,
-      fix: 'set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SENDER and SMTP_SECURE (or RESEND_API_KEY and RESEND_SENDER_EMAIL)',
+      fix: 'set SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SENDER and SMTP_SECURE (or RESEND_API_KEY and RESEND_SENDER_EMAIL): `mailcheck init` sets them up step by step, and `mailcheck test --sandbox` shows a working session first, with no account needed',
     }];
   }
   if (detection.provider === 'smtp' && detection.resendMissing.length === 0) {
@@ -309,7 +309,11 @@ function lintProviderConventions(config: ResolvedConfig, port: number | undefine
 function lintSender(sender: Setting | undefined, idPrefix: 'smtp.sender' | 'resend.sender', name: string): LintFinding[] {
   const value = sender?.value ?? '';
   const parsed = parseAddress(value);
-  if (parsed) return [{ id: idPrefix, status: 'pass', variable: name, message: `sender ${parsed.address}` }];
+  if (parsed) {
+    // An internationalised domain is fine: DNS and the wire use its punycode, which is worth seeing.
+    const ascii = parsed.punycode ? ` (its domain is ${parsed.punycode} in DNS, and to servers without SMTPUTF8)` : '';
+    return [{ id: idPrefix, status: 'pass', variable: name, message: `sender ${parsed.address}${ascii}` }];
+  }
   const looksLikeAddress = /@/.test(value);
   return [about(sender, {
     id: looksLikeAddress ? `${idPrefix}.syntax` : `${idPrefix}.not-address`,

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { detectProvider, type Detection } from './detect.js';
 import { EnvFileError } from './env-file.js';
 import { lintConfig, type LintFinding } from './lint.js';
@@ -18,7 +19,9 @@ export function loadConfig(input: ResolveInput): LoadedConfig {
     config = resolveConfig(input);
   } catch (error) {
     if (error instanceof EnvFileError) {
-      throw new UserError(`cannot read the env file ${error.path}: ${error.reason}`, ExitCode.config, 'check the --env-file path, or leave it out to read ./.env');
+      // A relative path is relative to where mailcheck runs, which under npx, CI or a script is often not where the user thinks.
+      const where = isAbsolute(error.path) ? '' : ` (looked in ${process.cwd()})`;
+      throw new UserError(`cannot read the env file ${error.path}: ${error.reason}${where}`, ExitCode.config, 'check the --dotenv path, or leave it out to read ./.env');
     }
     throw error;
   }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, type Dirent } from 'node:fs';
+import { resolve } from 'node:path';
 import { readEnvFile, type EnvFile } from './env-file.js';
 import { describeSource, type Setting, type Source } from './source.js';
 import { variableNames, type SettingKey } from './variables.js';
@@ -26,6 +27,8 @@ export interface ResolvedConfig {
   settings: Partial<Record<SettingKey, Setting>>;
   /** Files actually read, in order. */
   files: string[];
+  /** `.env` files in the current directory that were not read (`.env.local`, ...): frameworks read them, mailcheck reads what it is told. */
+  candidates: string[];
   /** Things worth telling the user that are not errors (duplicate keys, shadowed aliases), each with its fix. */
   notes: ConfigNote[];
 }
@@ -66,7 +69,29 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
       notes.push({ message: `${setting.name} is set but empty (from ${describeSource(setting.source)}); an empty value counts as unset`, fix: `give ${setting.name} a value, or remove it` });
     }
   }
-  return { settings, files: files.map((f) => f.path), notes };
+  return { settings, files: files.map((f) => f.path), candidates: unreadCandidates(files.map((f) => f.path)), notes };
+}
+
+// Templates and mailcheck's own backups hold no configuration an app reads.
+const notConfiguration = /^\.env\.(example|sample|template|dist|bak(\.\d+)?)$/i;
+
+/**
+ * The .env files beside the default one that were not read. Next.js, Vite and dotenv-flow read
+ * `.env.local`, `.env.production`, ... on their own, so a value the app sees may be in one of
+ * them; saying that they exist, and were not read, saves looking in the wrong file.
+ */
+function unreadCandidates(read: readonly string[]): string[] {
+  const readPaths = new Set(read.map((path) => resolve(path)));
+  let entries: Dirent[];
+  try {
+    entries = readdirSync('.', { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && /^\.env(\..+)?$/.test(e.name) && !notConfiguration.test(e.name) && !readPaths.has(resolve(e.name)))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** What dotenv read differently from what the user most likely meant. Never quotes the value: it may be a secret. */

@@ -115,20 +115,73 @@ function unquoted(line: number, head: string, name: string, rest: string): Assig
 }
 
 /**
- * The value written so dotenv reads back exactly `value`: in the style the line already used
- * when that works, else the closest style that does.
+ * Which quoting every reader of a .env takes literally: dotenv (the app), docker compose's
+ * `env_file` (which interpolates `$` in unquoted and double-quoted values) and a POSIX shell
+ * sourcing the file (which also splits at spaces, runs backticks and reads `\`, `#`, `~`).
  */
-function render(value: string, name: string, head: string, tail: string, preferred: string): string {
-  // A quoted line stays quoted (in another quote if it must); an unquoted one stays bare if it can.
-  const styles = preferred ? [...new Set([preferred, '"', "'", '`', ''])] : ['', '"', "'", '`'];
-  for (const q of styles) {
+function portable(quote: string, value: string): boolean {
+  if (quote === '') return /^[\w@%+=:,./-]*$/.test(value);
+  if (quote === "'") return !/['\r\n]/.test(value);
+  if (quote === '"') return !/[$`"\\\r\n]/.test(value);
+  return false;
+}
+
+/**
+ * The value written so dotenv reads back exactly `value`, and, where some quoting allows it,
+ * docker compose and a shell read the same: in the style the line already used when that works,
+ * else the closest style that does. A change of style is said in `notes` (never the value).
+ */
+function render(value: string, name: string, head: string, tail: string, preferred: string, notes: string[]): string {
+  const readsBack = (q: string): string | undefined => {
     const body = q === '"' ? value.replace(/\n/g, '\\n').replace(/\r/g, '\\r') : value;
     // dotenv happens to read "a "b"" whole, but shells and other parsers do not: avoid the form.
-    if (q && body.includes(q)) continue;
+    if (q && body.includes(q)) return undefined;
     const written = `${q}${body}${q}`;
-    if (parse(`${head}${written}${tail}`)[name] === value) return written;
+    return parse(`${head}${written}${tail}`)[name] === value ? written : undefined;
+  };
+  for (const q of new Set([preferred, '', "'", '"'])) {
+    const written = portable(q, value) ? readsBack(q) : undefined;
+    if (written === undefined) continue;
+    if (q !== preferred) {
+      const style = q === "'" ? 'in single quotes' : q === '"' ? 'in double quotes' : 'without quotes';
+      notes.push(`${name} is written ${style}: otherwise docker compose (env_file) or a shell sourcing the file would read a different value than your app`);
+    }
+    return written;
+  }
+  // Nothing reads alike everywhere (a value with both ' and $, or a line break): dotenv, which the app uses, decides.
+  for (const q of new Set([preferred, '"', "'", '`', ''])) {
+    const written = readsBack(q);
+    if (written === undefined) continue;
+    notes.push(`${name} is written for dotenv, which your app uses: no quoting makes docker compose (env_file) or a shell sourcing the file read the same value`);
+    return written;
   }
   throw new EnvEditError(`cannot write this value of ${name} in a form dotenv reads back unchanged`);
+}
+
+// Words that describe a TLS mode or a port's role: wrong in a comment once the mode or port changes.
+const modeWords = /\b(ssl|tls|starttls|implicit|explicit|secure|plain(?:text)?|encrypt\w*)\b/i;
+
+/**
+ * The inline comment after a changed value, kept unless the change makes it wrong: one that
+ * names the old value, or describes the TLS mode of a `*_SECURE` or `*_PORT` line. A `*_SECURE`
+ * comment is rewritten to say what the new value means; others are dropped. Said in `notes`,
+ * never quoting the comment (it may hold the old password).
+ */
+function keptTail(name: string, oldValue: string, newValue: string, tail: string, notes: string[]): string {
+  const comment = /^(\s*)#(.*)$/.exec(tail);
+  if (!comment || oldValue === newValue) return tail;
+  const text = comment[2]!;
+  const escaped = oldValue.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const namesOld = escaped !== '' && new RegExp(`(^|[^\\w.])${escaped}($|[^\\w.])`).test(text);
+  const describesMode = /_(SECURE|PORT)$/.test(name) && modeWords.test(text);
+  if (!namesOld && !describesMode) return tail;
+  if (/_SECURE$/.test(name) && (newValue === '0' || newValue === '1')) {
+    const meaning = newValue === '1' ? 'implicit TLS' : 'STARTTLS';
+    notes.push(`the comment on the ${name} line described the old setting; it now says "# ${meaning}"`);
+    return `${comment[1]}# ${meaning}`;
+  }
+  notes.push(`the comment on the ${name} line described the old value, so it is removed`);
+  return '';
 }
 
 /** `SMTP_SECURE` groups with `SMTP_*`: new variables go after the last of their family. */
@@ -138,9 +191,10 @@ const family = (name: string): string => name.split('_')[0]!;
  * Applies the changes and returns the new text. A changed variable keeps its line, its
  * `export`, spacing, quote style and inline comment; when it is assigned more than once only the
  * last assignment (the one dotenv uses) changes. New variables go after the last variable of the
- * same family (`SMTP_*`), or at the end.
+ * same family (`SMTP_*`), or at the end. What the reader should know about how a value was
+ * written (its quoting, an inline comment the change made wrong) is added to `notes`.
  */
-export function applyEnvChanges(text: string, changes: readonly EnvChange[]): string {
+export function applyEnvChanges(text: string, changes: readonly EnvChange[], notes: string[] = []): string {
   const lines = splitLines(text);
   const eol = lineEnding(lines);
   /** Replacement lines per original line index; undefined = keep, [] = delete. */
@@ -160,13 +214,15 @@ export function applyEnvChanges(text: string, changes: readonly EnvChange[]): st
     const winner = mine.at(-1);
     if (winner) {
       const lastLine = lines[winner.last]!;
-      const written = render(change.value, change.name, winner.head, winner.tail, winner.quote);
-      const line: Line = { text: `${winner.head}${written}${winner.tail}`, eol: lastLine.eol };
+      const oldValue = parse(`${winner.head}${winner.written}`)[change.name] ?? '';
+      const tail = keptTail(change.name, oldValue, change.value, winner.tail, notes);
+      const written = render(change.value, change.name, winner.head, tail, winner.quote, notes);
+      const line: Line = { text: `${winner.head}${written}${tail}`, eol: lastLine.eol };
       for (let i = winner.first; i <= winner.last; i++) replaced.set(i, i === winner.first ? [line] : []);
       continue;
     }
     const head = `${change.name}=`;
-    const newLine: Line = { text: `${head}${render(change.value, change.name, head, '', '')}`, eol };
+    const newLine: Line = { text: `${head}${render(change.value, change.name, head, '', '', notes)}`, eol };
     const sibling = assignments.filter((a) => family(a.name) === family(change.name)).at(-1);
     const after = sibling ? sibling.last : -1;
     added.set(after, [...(added.get(after) ?? []), newLine]);

@@ -131,6 +131,7 @@ export async function offerFix(o: FixOfferOptions): Promise<'rerun' | 'done'> {
     output: o.output,
     color: o.color,
     confirm: () => o.prompter.confirm({ message: `Apply this change to ${path}?`, default: false }),
+    ask: (message) => o.prompter.confirm({ message, default: true }),
   });
   if (outcome.kind !== 'written') return 'done';
   const values = changes.length > 1 ? 'values' : 'value';

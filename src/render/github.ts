@@ -77,7 +77,7 @@ function fileOf(finding: LintFinding): Pick<Annotation, 'file' | 'line'> {
   return finding.source?.kind === 'file' ? { file: finding.source.path, line: finding.source.line } : {};
 }
 
-function verdict(report: Report): string {
+export function verdict(report: Report): string {
   const { result } = report;
   if (result.ok) return `all checks passed (exit ${result.exitCode})`;
   return `${result.failureClass ? exitCodeMeanings[result.failureClass] : 'failed'} (exit ${result.exitCode})`;
@@ -85,7 +85,7 @@ function verdict(report: Report): string {
 
 // --- step summary ----------------------------------------------------------------------------
 
-const statusIcon = { pass: '✅', warn: '⚠️', fail: '❌', skip: '➖' } as const;
+export const statusIcon = { pass: '✅', warn: '⚠️', fail: '❌', skip: '➖' } as const;
 
 /** Text from servers and users, made inert in Markdown (no HTML, no links, no table breaks, no control characters). */
 export function markdownText(text: string): string {

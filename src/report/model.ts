@@ -7,6 +7,7 @@ import type { Diagnosis, SmtpStage } from '../diagnose/types.js';
 import { ExitCode, exitCodeFor, type FailureClass } from '../exit-codes.js';
 import type { ProbeReport } from './probe.js';
 import type { TlsInfo } from './tls.js';
+import { runtimeVersions, type Versions } from '../version.js';
 import type { TranscriptLine } from './transcript.js';
 
 /** Bumped only when a key is removed or changes meaning; adding keys keeps the version. */
@@ -55,12 +56,22 @@ export interface ReportError {
   hint?: string;
 }
 
+/** Which configuration files a run read, and which it saw beside them but did not read. */
+export interface ReportFiles {
+  /** In the order read (later files win). */
+  read: string[];
+  /** `.env.local`, `.env.production`, ... in the current directory: `--dotenv <name>` reads one. */
+  candidates: string[];
+}
+
 export interface Report {
   schemaVersion: number;
   command: string;
+  versions: Versions;
   /** `unknown` when the run ended before the configuration was read (see `error`). */
   provider: { kind: ProviderKind | 'unknown'; reason: string };
   config: ConfigEntry[];
+  files: ReportFiles;
   lint: LintFinding[];
   checks: Check[];
   transcript: TranscriptLine[];
@@ -91,8 +102,10 @@ export function earlyEndReport(command: string, failureClass: FailureClass, erro
   return {
     schemaVersion,
     command,
+    versions: runtimeVersions(),
     provider: { kind: 'unknown', reason: 'the run ended before the configuration was read' },
     config: [],
+    files: { read: [], candidates: [] },
     lint: [],
     checks: [],
     transcript: [],

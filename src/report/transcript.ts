@@ -12,6 +12,13 @@ export interface TranscriptLine {
   encrypted: boolean;
 }
 
+/** How every form of the report marks a line, as swaks does: `->`/`<-` in the clear, `~>`/`<~` inside TLS, `==` what mailcheck observed. */
+export function transcriptMark(line: Pick<TranscriptLine, 'dir' | 'encrypted'>): string {
+  if (line.dir === 'info') return '==';
+  if (line.dir === 'client') return line.encrypted ? '~>' : '->';
+  return line.encrypted ? '<~' : '<-';
+}
+
 /**
  * The only way lines enter a report. Every line is made terminal-safe and bounded here, once.
  * Secrets are not searched for here: mailcheck's own lines carry masks, and the adapter that

@@ -16,7 +16,8 @@ export interface CertificateRequest {
 /** A self-signed certificate (EC P-256: generated in milliseconds, unlike RSA). */
 export async function generateCertificate(request: CertificateRequest): Promise<Certificate> {
   const notBefore = request.notBefore ?? new Date(Date.now() - 60_000);
-  const notAfter = request.notAfter ?? new Date(Date.now() + 7 * 24 * 3600_000);
+  // 90 days, as Let's Encrypt issues them: a fresh certificate is well clear of the 14-day expiry warning.
+  const notAfter = request.notAfter ?? new Date(Date.now() + 90 * 24 * 3600_000);
   const altNames = [
     ...(request.dnsNames ?? []).map((value) => ({ type: 2 as const, value })),
     ...(request.ips ?? []).map((ip) => ({ type: 7 as const, ip })),

@@ -272,7 +272,7 @@ describe('the action, run as the runner runs it', () => {
     const run = await runAction(
       {
         to: 'you@example.com',
-        // Two files, comma- and newline-separated: each becomes an --env-file.
+        // Two files, comma- and newline-separated: each becomes a --dotenv.
         'env-files': 'host.env, \naccount.env\n',
         // --no-dns: tests never ask a real DNS server (test/fixtures/cli.ts withoutRealDns).
         args: `--ca-file "${caFile}" --timeout 5s --no-dns`,
@@ -397,10 +397,10 @@ describe('action/run.mjs', () => {
     expect(() => packageSpec({ MAILCHECK_ACTION_PACKAGE: '--registry=http://x' }, root)).toThrow(/not an option/);
   });
 
-  it('builds the command line: --json first, repeated --env-file, flags, then args', () => {
+  it('builds the command line: --json first, repeated --dotenv, flags, then args', () => {
     expect(mailcheckArgs({ MAILCHECK_ACTION_ENV_FILES: 'a.env,b.env\n c.env ', MAILCHECK_ACTION_STRICT: 'true', MAILCHECK_ACTION_SEND: 'TRUE', MAILCHECK_ACTION_TO: 'x@y.z', MAILCHECK_ACTION_ARGS: '--timeout 5s' })).toEqual({
       command: 'doctor',
-      args: ['doctor', '--json', '--env-file', 'a.env', '--env-file', 'b.env', '--env-file', 'c.env', '--strict', '--send', '--to', 'x@y.z', '--timeout', '5s'],
+      args: ['doctor', '--json', '--dotenv', 'a.env', '--dotenv', 'b.env', '--dotenv', 'c.env', '--strict', '--send', '--to', 'x@y.z', '--timeout', '5s'],
     });
     expect(mailcheckArgs({ MAILCHECK_ACTION_COMMAND: 'probe', MAILCHECK_ACTION_STRICT: 'false', MAILCHECK_ACTION_SEND: '' }).args).toEqual(['probe', '--json']);
     expect(() => mailcheckArgs({ MAILCHECK_ACTION_STRICT: 'yes' })).toThrow(/strict input must be true or false/);

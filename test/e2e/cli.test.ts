@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
@@ -146,26 +146,34 @@ describe('usage and configuration errors', () => {
     expect(after.code, after.stderr).toBe(ExitCode.config);
   });
 
-  // Node 20 scans the whole command line for its own --env-file, even after the script name, and
-  // exits 9 ("node: missing.env: not found") before mailcheck runs (nodejs/node#54232): 9 is
-  // mailcheck's "temporary failure". `npx mailcheck` runs the #! line, so that is what is tested.
-  it('--env-file that does not exist, run as `npx mailcheck` runs it: exit 3, not Node\'s exit 9', async () => {
-    const run = await runViaShebang(['--env-file', 'missing.env', 'test', '--to', 'you@example.com'], { cwd: workDir() });
+  // Node 20 scans the whole command line for its own --env-file, even after the script name
+  // (nodejs/node#54232), and exits 9 before mailcheck runs when the file is missing. --dotenv is a
+  // name Node leaves alone: run through the #! line, as npm's shims and npx run it.
+  it('--dotenv that does not exist, run as `npx mailcheck` runs it: exit 3 naming the file and the directory', async () => {
+    const cwd = workDir();
+    const run = await runViaShebang(['--dotenv', 'missing.env', 'test', '--to', 'you@example.com'], { cwd });
     expect(run.code, run.stderr).toBe(ExitCode.config);
-    expect(run.stderr).toMatch(/missing\.env: no such file/);
+    expect(run.stderr).toContain(`mailcheck: cannot read the env file missing.env: no such file (looked in ${realpathSync(cwd)})`);
+    const short = await runViaShebang(['doctor', '-e', 'missing.env'], { cwd });
+    expect(short.code, short.stderr).toBe(ExitCode.config);
+    expect(short.stderr).toMatch(/^mailcheck: cannot read the env file missing\.env/m);
   });
 
-  it('--env-file files are read in order, later files win, with provenance', async () => {
+  it('--dotenv and --env-file files are read in the order given, later files win, with provenance', async () => {
     const cwd = workDir({ SMTP_HOST: 'smtp.example.com', SMTP_PORT: '587' });
     writeFileSync(join(cwd, 'base.env'), 'SMTP_HOST=127.0.0.1\nSMTP_PORT=25\n');
     writeFileSync(join(cwd, 'local.env'), '# override\nSMTP_PORT=2525\n');
-    const run = await runCli(['--env-file', 'base.env', '--env-file', 'local.env', 'test', '--to', 'you@example.com'], { cwd, endNodeOptions: true });
+    writeFileSync(join(cwd, 'last.env'), 'SMTP_HOST=localhost\n');
+    const run = await runViaShebang(['--dotenv', 'base.env', '--env-file', 'local.env', 'test', '-e', 'last.env', '--to', 'you@example.com'], { cwd });
     // Half-set (no user, password, sender): stops before the network, but shows what it read.
     expect(run.code).toBe(ExitCode.config);
-    expect(run.stdout).toMatch(/SMTP_HOST\s+= 127\.0\.0\.1 +\(base\.env line 1\)/);
+    expect(run.stdout).toMatch(/SMTP_HOST\s+= localhost +\(last\.env line 1\)/);
     expect(run.stdout).toMatch(/SMTP_PORT\s+= 2525 +\(local\.env line 2\)/);
     // ./.env is not read when files are named.
     expect(run.stdout).not.toContain('smtp.example.com');
+    // The other way round, the base file wins: the order is the order typed, not grouped by spelling.
+    const reversed = await runViaShebang(['--env-file', 'local.env', '--dotenv', 'base.env', 'test', '--to', 'you@example.com'], { cwd });
+    expect(reversed.stdout).toMatch(/SMTP_PORT\s+= 25 +\(base\.env line 2\)/);
   });
 
   it('an unknown option: exit 2', async () => {

@@ -120,8 +120,10 @@ const reportShape: Shape = {
   object: {
     schemaVersion: { enum: [1] },
     command: { enum: ['doctor'] },
+    versions: { object: { mailcheck: 'string', node: 'string', os: 'string' } },
     provider: { object: { kind: { enum: ['smtp', 'resend', 'none'] }, reason: 'string' } },
     config: { array: { object: { variable: 'string', value: 'string', source: 'string' } } },
+    files: { object: { read: { array: 'string' }, candidates: { array: 'string' } } },
     lint: {
       array: {
         object: {

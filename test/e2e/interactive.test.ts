@@ -28,10 +28,10 @@ class Terminal {
   readonly exit: Promise<number | null>;
   private readonly child: ChildProcess;
 
-  constructor(args: string[], cwd: string, env: Record<string, string>) {
+  constructor(args: string[], cwd: string, env: Record<string, string>, columns = 120) {
     const quoted = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     // A sized terminal, so the prompts lay out as they would in a real window.
-    this.child = spawn('script', ['-q', '-e', '-c', `stty cols 120 rows 40; exec ${quoted}`, '/dev/null'], {
+    this.child = spawn('script', ['-q', '-e', '-c', `stty cols ${columns} rows 40; exec ${quoted}`, '/dev/null'], {
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', TERM: 'xterm', NO_COLOR: '1', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -177,9 +177,25 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     term.press('y', keys.enter);
     expect(await term.finish()).toBe(ExitCode.ok);
     expect(await readFile(join(cwd, '.env'), 'utf8')).toBe(
-      `SMTP_HOST=127.0.0.1\nSMTP_PORT=${server.port}\nSMTP_SECURE=0\nSMTP_USER=user\nSMTP_PASSWORD=secret\nSMTP_SENDER=App <app@example.com>\n`,
+      `SMTP_HOST=127.0.0.1\nSMTP_PORT=${server.port}\nSMTP_SECURE=0\nSMTP_USER=user\nSMTP_PASSWORD=secret\nSMTP_SENDER='App <app@example.com>'\n`,
     );
+    // Quoted because a shell sourcing the file would read `<` as a redirection; and it says so.
+    expect(term.screen).toMatch(/note: SMTP_SENDER is written in single quotes/);
     expect(server.log.messages).toHaveLength(1);
+  });
+
+  it('the human report wraps at word boundaries to the terminal\'s width, continuing under the text', async () => {
+    const cwd = await workDir();
+    const term = new Terminal(['doctor', '--no-dns', '--no-input'], cwd, {}, 60);
+    expect(await term.finish()).toBe(ExitCode.config);
+    const lines = term.screen.split(/\r?\n/);
+    expect(lines.every((line) => line.length <= 60), term.screen).toBe(true);
+    const fix = lines.findIndex((line) => line.startsWith('    fix: set SMTP_HOST'));
+    expect(fix, term.screen).toBeGreaterThan(-1);
+    // The fix goes on under its own text, one word at a time: nothing cut inside a word.
+    expect(lines[fix + 1]).toMatch(/^ {9}\S/);
+    const joined = lines.slice(fix, fix + 8).map((l) => l.trim()).join(' ');
+    expect(joined).toContain('`mailcheck init` sets them up step by step, and `mailcheck test --sandbox` shows a working session first');
   });
 
   it('Ctrl-C at the first question exits 130 and creates nothing', async () => {

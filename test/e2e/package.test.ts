@@ -1,10 +1,12 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import cmdShim from 'cmd-shim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/exit-codes.js';
 import { collect } from '../fixtures/cli.js';
 import { ensureBuilt } from './cli-harness.js';
 
@@ -140,6 +142,26 @@ describe('the installed copy', () => {
     expect(r.code).toBe(0);
   });
 
+  // npx starts its own Node first, and Node 20 acts on a script argument --env-file
+  // (nodejs/node#54232): a missing file would be `node: x: not found`, exit 9. --dotenv reaches mailcheck.
+  it('`npx --package <tarball> -- mailcheck doctor --dotenv <missing>` is mailcheck\'s own error, exit 3', async () => {
+    const cwd = join(work, 'npx-cwd');
+    mkdirSync(cwd);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      NO_COLOR: '1',
+      npm_config_cache: join(work, 'npx-cache'),
+      npm_config_offline: 'true',
+      npm_config_update_notifier: 'false',
+    };
+    const child = spawn('npx', ['--yes', '--package', join(work, packed.filename), '--', 'mailcheck', 'doctor', '--no-dns', '--dotenv', 'missing.env'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await collect(child);
+    expect(r.stderr).not.toMatch(/^node: /m);
+    expect(r.stderr).toContain(`mailcheck: cannot read the env file missing.env: no such file (looked in ${cwd})`);
+    expect(r.code).toBe(ExitCode.config);
+  }, 60_000);
+
   it('exports the JSON Schema of --json output as mailcheck-cli/schema/report.v1.json', async () => {
     // Resolved from the user's project, through package.json `exports`, as a validator would load it.
     const script = `const s = require(require.resolve(${JSON.stringify(`${own.name}/schema/report.v1.json`)})); process.stdout.write(s.$schema);`;
@@ -169,3 +191,55 @@ describe('the installed copy', () => {
     expect(missing).toEqual([]);
   });
 });
+
+/**
+ * npm runs a package's bin through shims that cmd-shim writes from its #! line: on Windows a .cmd
+ * (cmd.exe), a .ps1 (PowerShell) and an sh script (Git Bash, Cygwin). A #!/bin/sh bin makes all
+ * three start /bin/sh, which stock Windows lacks (npm/cmd-shim#152); they must start node.
+ */
+describe('the shims npm writes for the packed bin', () => {
+  let shims: string;
+  let unpacked: string;
+  beforeAll(async () => {
+    unpacked = join(work, 'unpacked');
+    mkdirSync(unpacked);
+    await promisify(execFile)('tar', ['-xzf', join(work, packed.filename), '-C', unpacked]);
+    shims = join(work, 'shims');
+    await cmdShim(join(unpacked, 'package', 'bin', 'mailcheck.cjs'), join(shims, 'mailcheck'));
+  });
+
+  it('the .cmd shim runs node on the bin, never sh', () => {
+    const cmd = readFileSync(join(shims, 'mailcheck.cmd'), 'utf8');
+    expect(cmd).toMatch(/SET "_prog=node"/);
+    expect(cmd).toMatch(/"%_prog%"\s+"%dp0%\\..\\unpacked\\package\\bin\\mailcheck\.cjs" %\*/);
+    expect(cmd).not.toMatch(/\bsh\b|\/bin\//);
+  });
+
+  it('the .ps1 shim runs node on the bin, never sh', () => {
+    const ps1 = readFileSync(join(shims, 'mailcheck.ps1'), 'utf8');
+    expect(ps1).toMatch(/\$exe="\.exe"/);
+    expect(ps1).toMatch(/& "node\$exe"\s+"\$basedir\/..\/unpacked\/package\/bin\/mailcheck\.cjs" \$args/);
+    expect(ps1).not.toMatch(/\/bin\/sh|"sh\$exe"/);
+  });
+
+  it('the sh shim execs node on the bin, and runs it: --version and --help', async () => {
+    const sh = readFileSync(join(shims, 'mailcheck'), 'utf8');
+    expect(sh).toMatch(/^exec "\$PROG_EXE"\s+"\$basedir_win\/..\/unpacked\/package\/bin\/mailcheck\.cjs" "\$@"$/m);
+    expect(sh).toMatch(/PROG_EXE=node$/m);
+    expect(sh).not.toMatch(/\/bin\/sh\.exe|PROG_EXE="?\$basedir\/sh/);
+    // The shim tests `[ -x node ]` relative to the working directory, so on Linux it falls through
+    // to `exec node.exe`, found on PATH as it is under Git Bash on Windows: give PATH one.
+    const windowsLikeBin = join(work, 'windows-like-bin');
+    mkdirSync(windowsLikeBin);
+    symlinkSync(process.execPath, join(windowsLikeBin, 'node.exe'));
+    const env = { PATH: `${windowsLikeBin}:/usr/bin:/bin`, NO_COLOR: '1' };
+    const runShim = (args: string[]) => collect(spawn(join(shims, 'mailcheck'), args, { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const version = await runShim(['--version']);
+    expect(version.stderr).toBe('');
+    expect(version.stdout).toBe(`${own.version}\n`);
+    const help = await runShim(['--help']);
+    expect(help.stdout).toMatch(/^Usage: mailcheck/);
+    expect(help.code).toBe(0);
+  });
+});
+

@@ -3,6 +3,7 @@
  * each one in-process and types into it), checked live against real SMTP servers on loopback, and
  * judged by the bytes of the .env file they leave behind.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,13 +138,41 @@ describe('mailcheck init on a terminal', () => {
   it('creates a new .env, readable by its owner only, after a live check and a yes', async () => {
     const messagesBefore = server.log.messages.length;
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values to .*\.env\?/, answer: true }]);
-    const code = await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca });
+    const code = await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca });
     expect(code).toBe(ExitCode.ok);
     expect(prompter.remaining()).toBe(0);
     expect(await readFile(envPath, 'utf8')).toBe(writtenBlock());
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
     expect(server.log.messages.length).toBe(messagesBefore + 1);
     expect(await readdir(dir)).toEqual(['.env']);
+  });
+
+  it('inside a git work tree that does not ignore .env: asks, then adds it and its backups to .gitignore', async () => {
+    execFileSync('git', ['init', '-q', dir]);
+    await writeFile(envPath, '# mine\n');
+    const prompter = scripted([
+      ...otherSmtpSteps(),
+      { expect: /Write these values to .*\.env\?/, answer: true },
+      { expect: /^Add \/\.env and \/\.env\.bak\* to .*\.gitignore\?/, answer: true },
+    ]);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(prompter.remaining()).toBe(0);
+    expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('# written by mailcheck: these hold secrets\n/.env\n/.env.bak*\n');
+    // git itself now says so, for this backup and the ones to come.
+    for (const name of ['.env', '.env.bak', '.env.bak.3']) expect(() => execFileSync('git', ['check-ignore', '-q', name], { cwd: dir }), name).not.toThrow();
+  });
+
+  it('inside a git work tree, a no leaves .gitignore alone; where .env is ignored already, nothing is asked', async () => {
+    execFileSync('git', ['init', '-q', dir]);
+    const declined = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }, { expect: /^Add \/\.env to/, answer: false }]);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter: declined, ca })).toBe(ExitCode.ok);
+    expect(declined.remaining()).toBe(0);
+    expect((await readdir(dir)).sort()).toEqual(['.env', '.git']);
+    await writeFile(join(dir, '.gitignore'), '.env*\n');
+    const ignored = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }]);
+    await writeFile(envPath, '');
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter: ignored, ca })).toBe(ExitCode.ok);
+    expect(ignored.remaining()).toBe(0);
   });
 
   it('fills an existing .env in place: comments, unrelated keys, quotes and mode stay; a backup is kept', async () => {
@@ -161,7 +190,7 @@ describe('mailcheck init on a terminal', () => {
     await writeFile(envPath, original);
     await chmod(envPath, 0o640);
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }]);
-    expect(await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
     expect(await readFile(envPath, 'utf8')).toBe(
       [
         '# shop configuration',
@@ -190,21 +219,21 @@ describe('mailcheck init on a terminal', () => {
     await writeFile(envPath, original);
     const steps = otherSmtpSteps().slice(0, 5);
     const prompter = scripted([...steps, { expect: /SMTP password/, interrupt: true }]);
-    await expect(runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
+    await expect(runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
     expect(await readFile(envPath, 'utf8')).toBe(original);
     expect(await readdir(dir)).toEqual(['.env']);
   });
 
   it('Ctrl-C at the final question, after a passing check, also writes nothing', async () => {
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, interrupt: true }]);
-    await expect(runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
+    await expect(runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('a no at the final question writes nothing and still reports the passing check', async () => {
     await writeFile(envPath, 'A=1\n');
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: false }]);
-    expect(await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
     expect(await readFile(envPath, 'utf8')).toBe('A=1\n');
     expect(await readdir(dir)).toEqual(['.env']);
   });
@@ -212,21 +241,21 @@ describe('mailcheck init on a terminal', () => {
   it('writes nothing when the live check fails, and asks no more questions', async () => {
     const steps = otherSmtpSteps().map((s) => ('type' in s && s.type === 'secret' ? { ...s, type: 'wrong' } : s));
     const prompter = scripted(steps);
-    expect(await runInit({ ...quiet, envFile: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.auth);
+    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.auth);
     expect(await readdir(dir)).toEqual([]);
   });
 });
 
 describe('mailcheck init without a terminal', () => {
   it('names every missing answer instead of waiting for input', async () => {
-    const attempt = runInit({ ...quiet, envFile: [envPath], provider: 'gmail' }, signal);
+    const attempt = runInit({ ...quiet, dotenv: [envPath], provider: 'gmail' }, signal);
     await expect(attempt).rejects.toBeInstanceOf(UserError);
     await expect(attempt).rejects.toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/--user, --password-stdin \(or SMTP_PASSWORD\), --from, --to/) });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('runs from flags alone, and writes only with --write', async () => {
-    const flags = { ...quiet, envFile: [envPath], provider: 'other', host: '127.0.0.1', port: String(server.port), secure: '0', user: 'user', from: 'app@example.com', to: 'you@example.com' };
+    const flags = { ...quiet, dotenv: [envPath], provider: 'other', host: '127.0.0.1', port: String(server.port), secure: '0', user: 'user', from: 'app@example.com', to: 'you@example.com' };
     process.env.SMTP_PASSWORD = 'secret';
     try {
       expect(await runInit(flags, signal, { ca })).toBe(ExitCode.ok);

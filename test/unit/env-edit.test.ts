@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
 import { applyEnvChanges, renderEnvDiff } from '../../src/interactive/env-edit.js';
@@ -9,7 +13,8 @@ describe('applyEnvChanges', () => {
       { name: 'SMTP_PORT', value: '465' },
       { name: 'SMTP_SENDER', value: 'My App <noreply@example.com>' },
     ]);
-    expect(after).toBe('SMTP_HOST=smtp.resend.com\nSMTP_PORT=465\nSMTP_SENDER=My App <noreply@example.com>\n');
+    // Bare, `<` and the space would be a redirection and a word split to a shell sourcing the file.
+    expect(after).toBe("SMTP_HOST=smtp.resend.com\nSMTP_PORT=465\nSMTP_SENDER='My App <noreply@example.com>'\n");
     expect(parse(after).SMTP_SENDER).toBe('My App <noreply@example.com>');
   });
 
@@ -89,20 +94,21 @@ describe('applyEnvChanges', () => {
         `SMTP_HOST="smtp.resend.com"   # the old relay`,
         `export SMTP_PORT = 465`,
         `SMTP_PASSWORD='re_new key'`,
-        'SMTP_SENDER=`App <b@example.com>`',
+        // Backticks are a command to a shell: the one style that changes, to one every reader takes literally.
+        "SMTP_SENDER='App <b@example.com>'",
         `SMTP_USER: resend`,
         '',
       ].join('\n'),
     );
   });
 
-  it('quotes a value only when dotenv would otherwise read it differently', () => {
+  it('quotes a value when dotenv, docker compose or a shell would otherwise read it differently', () => {
     const after = applyEnvChanges('P=plain\nQ="quoted"\n', [
       { name: 'P', value: 'has # hash' },
       { name: 'Q', value: 'say "hi"' },
       { name: 'R', value: 'line one\nline two' },
     ]);
-    expect(after).toBe(`P="has # hash"\nQ='say "hi"'\nR="line one\\nline two"\n`);
+    expect(after).toBe(`P='has # hash'\nQ='say "hi"'\nR="line one\\nline two"\n`);
     expect(parse(after)).toEqual({ P: 'has # hash', Q: 'say "hi"', R: 'line one\nline two' });
   });
 
@@ -171,3 +177,78 @@ describe('renderEnvDiff', () => {
     expect(renderEnvDiff(before, before, { path: 'app.env' })).toBe('');
   });
 });
+
+/** What a POSIX shell reads from the file when it sources it (`. ./.env`), as `set -a; . ./.env` does in deploy scripts. */
+function shellReads(text: string, name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mailcheck-shell-'));
+  try {
+    writeFileSync(join(dir, '.env'), text);
+    return execFileSync('sh', ['-c', `. ./.env; printf %s "$${name}"`], { cwd: dir, env: { PATH: process.env.PATH, word: 'EXPANDED', HOME: '/home/x' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('values written the way every reader of the file reads them', () => {
+  it.each([
+    ['a $ (docker compose and a shell interpolate it)', 'pa$word'],
+    ['a space (a shell splits the word)', 'al ice'],
+    ['a # (dotenv cuts it off)', 'ab#cd'],
+    ['a double quote', 'say "hi"'],
+    ['a single quote', "it's"],
+    ['a backslash', 'back\\slash'],
+    ['a backtick (a shell runs it)', 'a`id`b'],
+    ['a leading ~ (a shell expands it)', '~/secret'],
+  ])('%s: dotenv and sh read back exactly the value, and the quoting is said', (_name, value) => {
+    const notes: string[] = [];
+    const after = applyEnvChanges('', [{ name: 'SMTP_PASSWORD', value }], notes);
+    expect(parse(after).SMTP_PASSWORD).toBe(value);
+    expect(shellReads(after, 'SMTP_PASSWORD')).toBe(value);
+    expect(notes).toEqual([expect.stringMatching(/^SMTP_PASSWORD is written in (single|double) quotes: otherwise docker compose \(env_file\) or a shell/)]);
+    // The note never quotes the value (it is a password here).
+    expect(notes.join('')).not.toContain(value);
+  });
+
+  it('a value no quoting can make alike everywhere (both \' and $) is written for dotenv, and said so', () => {
+    const notes: string[] = [];
+    const value = "it's pa$word";
+    const after = applyEnvChanges('SMTP_PASSWORD=old\n', [{ name: 'SMTP_PASSWORD', value }], notes);
+    expect(parse(after).SMTP_PASSWORD).toBe(value);
+    expect(notes).toEqual([expect.stringContaining('SMTP_PASSWORD is written for dotenv, which your app uses: no quoting makes docker compose')]);
+  });
+
+  it('a plain value stays bare and a quoted line keeps its quotes, with nothing to say', () => {
+    const notes: string[] = [];
+    expect(applyEnvChanges('SMTP_HOST="old.example"\n', [{ name: 'SMTP_HOST', value: 'smtp.resend.com' }, { name: 'SMTP_PORT', value: '465' }], notes)).toBe('SMTP_HOST="smtp.resend.com"\nSMTP_PORT=465\n');
+    expect(notes).toEqual([]);
+  });
+});
+
+describe('inline comments the change makes wrong', () => {
+  it('SMTP_SECURE: a comment about the TLS mode is rewritten to the new meaning, keeping its spacing', () => {
+    const notes: string[] = [];
+    expect(applyEnvChanges('SMTP_SECURE=1   # starttls\n', [{ name: 'SMTP_SECURE', value: '0' }], notes)).toBe('SMTP_SECURE=0   # STARTTLS\n');
+    expect(applyEnvChanges('SMTP_SECURE=0 # plain SMTP, upgraded with STARTTLS\n', [{ name: 'SMTP_SECURE', value: '1' }])).toBe('SMTP_SECURE=1 # implicit TLS\n');
+    expect(notes).toEqual(['the comment on the SMTP_SECURE line described the old setting; it now says "# STARTTLS"']);
+  });
+
+  it('a comment that names the old value, or the TLS mode of a port, is removed; others stay', () => {
+    const notes: string[] = [];
+    const before = 'SMTP_HOST=smtp.old.example # smtp.old.example is the old relay\nSMTP_PORT=587 # STARTTLS port\nSMTP_USER=me # ask ops for access\nSMTP_PASSWORD=hunter22 # was hunter22 until May\n';
+    const after = applyEnvChanges(before, [
+      { name: 'SMTP_HOST', value: 'smtp.resend.com' },
+      { name: 'SMTP_PORT', value: '465' },
+      { name: 'SMTP_USER', value: 'resend' },
+      { name: 'SMTP_PASSWORD', value: 're_abcdefgh12345678' },
+    ], notes);
+    expect(after).toBe('SMTP_HOST=smtp.resend.com\nSMTP_PORT=465\nSMTP_USER=resend # ask ops for access\nSMTP_PASSWORD=re_abcdefgh12345678\n');
+    expect(notes).toEqual(['SMTP_HOST', 'SMTP_PORT', 'SMTP_PASSWORD'].map((name) => `the comment on the ${name} line described the old value, so it is removed`));
+    // The old password was in its comment: the note does not repeat it.
+    expect(notes.join('')).not.toContain('hunter22');
+  });
+
+  it('a value that is unchanged keeps its comment', () => {
+    expect(applyEnvChanges('SMTP_SECURE=1 # starttls (wrong, but not ours to fix)\n', [{ name: 'SMTP_SECURE', value: '1' }])).toBe('SMTP_SECURE=1 # starttls (wrong, but not ours to fix)\n');
+  });
+});
+

@@ -136,6 +136,19 @@ describe('configuration lint: one row per rule', () => {
     }
   });
 
+  it('accepts an internationalised sender domain, naming its punycode; rejects one IDNA cannot convert', () => {
+    for (const sender of ['app@bücher.de', 'Bücher <app@BÜCHER.de>']) {
+      const finding = lint(smtp({ SMTP_SENDER: sender })).findings.find((f) => f.id.startsWith('smtp.sender'));
+      expect(finding, sender).toMatchObject({ id: 'smtp.sender', status: 'pass', message: expect.stringContaining('its domain is xn--bcher-kva.de in DNS') });
+    }
+    const resend = lint({ ...resendBlock, RESEND_SENDER_EMAIL: 'noreply@münchen.example' }).findings.find((f) => f.id === 'resend.sender');
+    expect(resend).toMatchObject({ status: 'pass', message: expect.stringContaining('xn--mnchen-3ya.example') });
+    // No dot after conversion, a label that cannot exist, a control or format character hidden in it.
+    for (const sender of ['app@bücher', 'app@-bücher.de', 'app@bü\u200bcher.de', 'app@bücher..de']) {
+      expect(lint(smtp({ SMTP_SENDER: sender })).findings.find((f) => f.id.startsWith('smtp.sender'))?.id, sender).toBe('smtp.sender.syntax');
+    }
+  });
+
   it('speaks the alias the user set (SMTP_PASS, SMTP_FROM_EMAIL)', () => {
     const { findings } = lint({ ...base, SMTP_PASSWORD: undefined, SMTP_PASS: 'hunter2', SMTP_SENDER: undefined, SMTP_FROM_EMAIL: 'My App', SMTP_HOST: 'smtp.resend.com', SMTP_USER: 'resend' });
     expect(findings.find((f) => f.id === 'resend.password')).toMatchObject({ variable: 'SMTP_PASS', fix: expect.stringContaining('SMTP_PASS to') });

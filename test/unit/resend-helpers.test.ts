@@ -117,7 +117,7 @@ describe('RESEND_BASE_URL', () => {
 describe('lint rules for the Resend block', () => {
   const lint = (apiKey: string, sender: string) => {
     const setting = (name: string, value: string) => ({ name, value, source: { kind: 'env' as const } });
-    const config: ResolvedConfig = { settings: { apiKey: setting('RESEND_API_KEY', apiKey), senderEmail: setting('RESEND_SENDER_EMAIL', sender) }, files: [], notes: [] };
+    const config: ResolvedConfig = { settings: { apiKey: setting('RESEND_API_KEY', apiKey), senderEmail: setting('RESEND_SENDER_EMAIL', sender) }, files: [], candidates: [], notes: [] };
     return lintConfig(config, detectProvider(config)).filter((f) => f.id.startsWith('resend.'));
   };
   const ids = (findings: { id: string; status: string }[]) => findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}:${f.status}`);
