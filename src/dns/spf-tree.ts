@@ -49,9 +49,18 @@ export async function walkSpf(domain: string, top: DnsAnswer<string>, dns: DnsCl
 
   const visit = async (node: SpfNode, answer: DnsAnswer<string>): Promise<void> => {
     node.records = spfRecordsOf(answer);
-    if (isLookupFailure(answer)) return void (node.problem = { kind: 'lookup', answer });
-    if (node.records.length === 0) return void (node.problem = { kind: 'none', answer });
-    if (node.records.length > 1) return void (node.problem = { kind: 'multiple' });
+    if (isLookupFailure(answer)) {
+      node.problem = { kind: 'lookup', answer };
+      return;
+    }
+    if (node.records.length === 0) {
+      node.problem = { kind: 'none', answer };
+      return;
+    }
+    if (node.records.length > 1) {
+      node.problem = { kind: 'multiple' };
+      return;
+    }
     const parsed = parseSpf(node.records[0]!);
     node.parsed = parsed;
     const key = node.domain.toLowerCase();

@@ -45,8 +45,7 @@ const assignmentHead = /^(\s*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=[ \t]*|:[ \t]+)
 function splitLines(text: string): Line[] {
   const lines: Line[] = [];
   const re = /([^\r\n]*)(\r\n|\n|\r|$)/g;
-  let match: RegExpExecArray | null;
-  while ((match = re.exec(text)) !== null) {
+  for (let match = re.exec(text); match !== null; match = re.exec(text)) {
     if (match[0] === '' && re.lastIndex >= text.length) break;
     lines.push({ text: match[1]!, eol: match[2]! });
     if (match[2] === '') break;

@@ -29,7 +29,10 @@ class Spinner implements Progress {
   update(text: string): void {
     this.text = text;
     this.spinning = true;
-    if (!this.ora) return this.load();
+    if (!this.ora) {
+      this.load();
+      return;
+    }
     this.ora.text = text;
     if (!this.ora.isSpinning) this.ora.start();
   }

@@ -51,20 +51,21 @@ interface Context {
  * `${{ <expr> }}` for exactly the expressions the action may use: inputs.<declared name>,
  * github.action_path, and steps.<earlier id>.outputs.<name>. Anything else throws.
  */
-export function substitute(text: string, ctx: Context): string {
+function substitute(text: string, ctx: Context): string {
   const replaced = text.replace(/\$\{\{(.*?)\}\}/gs, (_all, raw: string) => {
     const expr = raw.trim();
-    let m: RegExpMatchArray | null;
-    if ((m = expr.match(/^inputs\.([A-Za-z_][\w-]*)$/))) {
-      if (!(m[1]! in action.inputs)) throw new Error(`\${{ ${expr} }}: no such input in action.yml`);
-      return ctx.inputs[m[1]!]!;
+    const input = expr.match(/^inputs\.([A-Za-z_][\w-]*)$/);
+    if (input) {
+      if (!(input[1]! in action.inputs)) throw new Error(`\${{ ${expr} }}: no such input in action.yml`);
+      return ctx.inputs[input[1]!]!;
     }
     if (expr === 'github.action_path') return root.replace(/\/$/, '');
-    if ((m = expr.match(/^steps\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)$/))) {
-      const step = ctx.steps[m[1]!];
-      if (!step) throw new Error(`\${{ ${expr} }}: no earlier step with id ${m[1]}`);
+    const output = expr.match(/^steps\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_][\w-]*)$/);
+    if (output) {
+      const step = ctx.steps[output[1]!];
+      if (!step) throw new Error(`\${{ ${expr} }}: no earlier step with id ${output[1]}`);
       // As on GitHub: an output the step did not set is the empty string.
-      return step.outputs[m[2]!] ?? '';
+      return step.outputs[output[2]!] ?? '';
     }
     throw new Error(`the test runner does not support the expression \${{ ${expr} }}: teach test/e2e/action.test.ts, or do not use it`);
   });
@@ -73,7 +74,7 @@ export function substitute(text: string, ctx: Context): string {
 }
 
 /** GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIMITER` blocks; nothing else. */
-export function parseOutputFile(text: string): Record<string, string> {
+function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();

@@ -84,7 +84,7 @@ function drawApiKey(): string {
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** Every form in which the secret could leave: raw, escaped for each output, and inside AUTH payloads. */
-export function leakForms(secret: string, users: string[]): string[] {
+function leakForms(secret: string, users: string[]): string[] {
   const forms = new Set<string>([
     secret,
     JSON.stringify(secret).slice(1, -1),

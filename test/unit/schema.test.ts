@@ -34,7 +34,10 @@ describe('schema/report.v1.json', () => {
   it('closes every object: no object in the schema allows keys it does not name', () => {
     const open: string[] = [];
     const walk = (node: unknown, path: string): void => {
-      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${path}/${i}`));
+      if (Array.isArray(node)) {
+        for (const [i, n] of node.entries()) walk(n, `${path}/${i}`);
+        return;
+      }
       if (!node || typeof node !== 'object') return;
       const o = node as Record<string, unknown>;
       if (o.type === 'object' && o.additionalProperties !== false) open.push(path);

@@ -37,7 +37,7 @@ describe('TranscriptRecorder.follow', () => {
 
     // Exactly once each: the follower saw the very objects the report keeps, no more, no fewer.
     expect(seen).toEqual(recorder.lines);
-    seen.forEach((line, i) => expect(line).toBe(recorder.lines[i]));
+    for (const [i, line] of seen.entries()) expect(line).toBe(recorder.lines[i]);
     expect(seen.map((l) => [l.dir, l.encrypted])).toEqual([
       ['info', false], ['server', false], ['client', false], ['server', false], ['server', false], ['client', false], ['info', true],
     ]);
