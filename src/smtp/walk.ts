@@ -91,6 +91,13 @@ export function heldGreetingWaitMs(timeoutMs: number): number {
   return Math.max(timeoutMs * 2, 30_000);
 }
 
+/**
+ * How long EHLO after STARTTLS waits for a TLS 1.3 session ticket (holdEhloForSessionTicket): a
+ * ticket follows the handshake by one round trip, so a few ms cover loopback and a LAN, and are
+ * all a server without tickets (or across a WAN, where the wait could not help) ever costs.
+ */
+const sessionTicketWaitMs = 5;
+
 /** Continuation lines of one reply shown as they arrive (the whole reply is bounded by safeLines when it completes). */
 const maxEarlyLines = 40;
 
@@ -317,7 +324,8 @@ class SmtpWalk {
       this.info(text);
       this.enterStage('greeting');
       if (!this.o.secure) setImmediate(warmUpTls);
-    } else if (tnx === 'client') this.onClientLine(text);
+    } else if (tnx === 'smtp' && /upgraded with STARTTLS/.test(text)) this.holdEhloForSessionTicket();
+    else if (tnx === 'client') this.onClientLine(text);
     else if (tnx === 'server') this.onServerLine(text);
   }
 
@@ -341,6 +349,30 @@ class SmtpWalk {
       this.awaitingReply.push('data');
       this.repliesExpected++;
     }
+  }
+
+  /**
+   * A TLS 1.3 server sends its session tickets right after the client's Finished. Sent at once
+   * with the Finished (nodemailer writes EHLO as the handshake completes), the second EHLO reaches
+   * a server that is about to send a ticket; its reply then queues behind the unacknowledged
+   * ticket under Nagle's algorithm (Postfix sets no TCP_NODELAY) until this side's delayed ACK
+   * fires, 40 ms on Linux. Holding EHLO until the ticket is in makes EHLO carry that ACK, as swaks
+   * does by reading before it writes. The wait is short and bounded: a server that sends no
+   * ticket, or is farther away than the bound, costs at most sessionTicketWaitMs. TLS 1.2 sends
+   * its ticket inside the handshake, so there is nothing to wait for. nodemailer logs the upgrade
+   * in the same tick, just before it writes EHLO, so corking the socket here holds that write.
+   */
+  private holdEhloForSessionTicket(): void {
+    const socket = (this.conn as unknown as { _socket?: unknown })._socket;
+    if (!(socket instanceof TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return;
+    socket.cork();
+    const release = () => {
+      clearTimeout(timer);
+      socket.off('session', release);
+      if (!socket.destroyed) socket.uncork();
+    };
+    const timer = setTimeout(release, sessionTicketWaitMs);
+    socket.on('session', release);
   }
 
   /**
