@@ -39,7 +39,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .option('--no-color', 'never colour the output')
     .option('--no-input', 'never prompt (implied when not on a terminal or when CI is set)')
     .option('--timeout <duration>', 'bound for each step, e.g. 5s or 1500ms', '5s')
-    .option('--dns-server <ip[:port]>', "send every DNS query of the DNS checks to this server (for split-horizon DNS, or a test server)")
+    .option('--dns-server <ip[:port]>', "send every DNS query to this server: the DNS checks, and the lookups of the SMTP host and the Resend API (for split-horizon DNS, or a test server)")
     .addHelpText('after', `\nExit codes:\n${exitCodeTable()}\n`)
     .showHelpAfterError('(run mailcheck --help for usage)')
     .exitOverride();

@@ -13,7 +13,7 @@ import type { ModeInput } from '../render/mode.js';
 export interface GlobalOptions extends ModeInput {
   envFile?: string[];
   timeout?: string;
-  /** The DNS server every query of the DNS checks goes to. */
+  /** The DNS server every DNS query goes to: the DNS checks, and the lookups of the SMTP host and the Resend API host. */
   dnsServer?: string;
 }
 

@@ -11,7 +11,7 @@ import { checkProbeHost, parsePortList, portsToProbe, resolveAddresses } from '.
 import type { ProbeMode, ProbeReport } from '../probe/types.js';
 import { probeVerdict } from '../probe/verdict.js';
 import { Live } from './live.js';
-import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';
 import { Session } from './session.js';
 
 export interface ProbeOptions extends GlobalOptions {
@@ -36,6 +36,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   const timeoutMs = options.timeout === undefined ? defaultProbeTimeoutMs : parseTimeout(options.timeout);
   const explicitPorts = options.ports === undefined ? undefined : parsePortList(options.ports);
   const ca = readCaFile(options.caFile);
+  const dnsServer = dnsServerFromFlag(options.dnsServer);
   const loaded = loadConfig({
     env: process.env,
     ...(options.envFile ? { envFiles: options.envFile } : {}),
@@ -63,7 +64,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   const ports = portsToProbe(explicitPorts, configuredPort);
   const report: ProbeReport = { host, addresses: [], ports, timeoutMs, ...(configured ? { configured } : {}), cells: [] };
 
-  const resolved = await resolveAddresses(host, timeoutMs);
+  const resolved = await resolveAddresses(host, { server: dnsServer, timeoutMs });
   if ('failure' in resolved) {
     const diagnosis = diagnoseSmtpFailure(resolved.failure, { host, port: configuredPort ?? ports[0]!, secure: false, names, ...(provider ? { provider } : {}) });
     return session.finish({ checks: [{ id: 'probe.dns', status: 'fail', title: `resolve ${host}`, detail: resolved.failure.message }], diagnoses: [diagnosis], probe: report }).result.exitCode;

@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import { Live } from './live.js';
-import { parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { askRecipient } from './recipient.js';
 import { sandboxConfig } from './sandbox-config.js';
 import type { Session } from './session.js';
@@ -19,6 +19,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
   const timeoutMs = parseTimeout(options.timeout);
   const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
+  const dnsServer = dnsServerFromFlag(options.dnsServer);
   if (caFile && options.sandbox) throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
   const sandbox = options.sandbox ? await (await import('../sandbox/server.js')).startSandbox() : undefined;
   try {
@@ -34,7 +35,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     const check = networkCheckFor(loaded, true);
     const ca = sandbox ? sandbox.ca : caFile;
     const start = (networkCheck: NetworkCheck, recipient: string) =>
-      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, ...(ca ? { ca } : {}) });
+      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
     // The server's first answer is the slowest part of a session (a network round trip, and many
     // servers pause before greeting), so with the recipient known the session starts now and
     // the modules that print the report load while the server is still answering.

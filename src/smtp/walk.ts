@@ -4,6 +4,7 @@ import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
+import { resolveForNodemailer } from '../dns/host.js';
 import { minRecognisableLength, Scrubber } from '../safety/secrets.js';
 import { safeLine, safeLines } from '../safety/text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
@@ -36,6 +37,8 @@ export interface WalkOptions extends WalkTarget {
   deliver: boolean;
   /** An extra CA to trust (the sandbox's own). */
   ca?: string;
+  /** --dns-server: the only DNS server asked for the host's addresses (dns/host.ts). */
+  dnsServer?: string;
   recorder: TranscriptRecorder;
   onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
   /** The first line of a reply arrived: the port speaks SMTP in the configured mode, however long the rest takes. */
@@ -208,10 +211,18 @@ class SmtpWalk {
         this.testMessage.catch(() => {}); // awaited (and reported) in deliver()
       }
       this.enterStage(this.stage);
-      this.conn.connect((error?: NodemailerError) => {
-        if (error) return this.fail(this.failureFrom(error));
-        void this.afterConnect();
-      });
+      void this.connect();
+    });
+  }
+
+  private async connect(): Promise<void> {
+    const unresolved = await resolveForNodemailer(this.o.host, { server: this.o.dnsServer, timeoutMs: this.o.timeoutMs });
+    if (this.finished) return;
+    // The shape nodemailer gives its own failed lookups, which the diagnosis rules read.
+    if (unresolved) return this.fail({ stage: 'dns', code: 'EDNS', originalCode: unresolved.code, message: unresolved.message });
+    this.conn.connect((error?: NodemailerError) => {
+      if (error) return this.fail(this.failureFrom(error));
+      void this.afterConnect();
     });
   }
 
@@ -368,11 +379,16 @@ class SmtpWalk {
     socket.cork();
     const release = () => {
       clearTimeout(timer);
-      socket.off('session', release);
+      socket.off('session', onTicket);
       if (!socket.destroyed) socket.uncork();
     };
-    const timer = setTimeout(release, sessionTicketWaitMs);
-    socket.on('session', release);
+    // Both ends release on the next turn of the event loop. 'session' is emitted while Node is
+    // still reading the TLS record that carried the ticket, and a write from inside it can be
+    // lost. A timer that fired late, on an event loop busy loading modules, would otherwise win
+    // against a ticket that arrived long before: after it, the loop reads what is waiting first.
+    const onTicket = () => setImmediate(release);
+    const timer = setTimeout(onTicket, sessionTicketWaitMs);
+    socket.once('session', onTicket);
   }
 
   /**
