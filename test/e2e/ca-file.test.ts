@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { localhostCert, wrongHostCert } from '../fixtures/certs.js';
-import { runCli, stackTrace, type CliRun } from '../fixtures/cli.js';
+import { binPath, collect, runCli, stackTrace, type CliRun } from '../fixtures/cli.js';
 import { startTestServer, type TestServer } from '../fixtures/smtp-server.js';
 
 /**
@@ -122,6 +123,27 @@ describe('mailcheck test --ca-file', () => {
     const run = await mailcheck(['test', '--to', 'you@example.com', '--ca-file', otherCa], { port: server.port, env: { NODE_EXTRA_CA_CERTS: trustedCa } });
     expect(run.code, failureText(run)).toBe(ExitCode.tls);
     expect(server.log.logins).toEqual([]);
+  });
+
+  it('through the shell launcher, which then runs Node with --use-openssl-ca: the same trust, only the CA file', async () => {
+    // bin/mailcheck.cjs starts Node with OpenSSL's lazily read store when --ca-file is given (it
+    // skips parsing Node's bundled roots). A CA given with `ca` still replaces every store: the
+    // system's (SSL_CERT_FILE here) does not rescue a wrong CA file.
+    const server = await starttlsServer();
+    const viaShell = async (ca: string, env: Record<string, string> = {}) => {
+      const cwd = join(root, `run-${++runCount}`);
+      mkdirSync(cwd);
+      const vars = { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(server.port), SMTP_USER: user, SMTP_PASSWORD: password, SMTP_SENDER: 'App <app@example.com>', SMTP_SECURE: '0' };
+      writeFileSync(join(cwd, '.env'), Object.entries(vars).map(([k, v]) => `${k}='${v}'\n`).join(''));
+      const child = spawn('/bin/sh', [binPath, 'test', '--to', 'you@example.com', '--ca-file', ca], { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      return collect(child);
+    };
+    const trusted = await viaShell(trustedCa);
+    expect(trusted.code, failureText(trusted)).toBe(ExitCode.ok);
+    expect(trusted.stdout).toMatch(/== TLS .*certificate verified/);
+    const wrong = await viaShell(otherCa, { SSL_CERT_FILE: trustedCa, NODE_EXTRA_CA_CERTS: trustedCa });
+    expect(wrong.code, failureText(wrong)).toBe(ExitCode.tls);
+    expect(server.log.messages).toHaveLength(1);
   });
 
   it('prints the header, then the transcript title, then the transcript, then the checks, each line once', async () => {
