@@ -57,10 +57,6 @@ const result = await build({
   // The metafile says which input files ended up in which output: the source of truth for both
   // checks below (what is still imported at run time, and whose code is in the bundle).
   metafile: true,
-  // Every run parses what it loads (~400 KB for a walk): without comments and whitespace V8 has
-  // less to scan. Names are kept, so a MAILCHECK_DEBUG stack still says which function failed.
-  minifyWhitespace: true,
-  minifySyntax: true,
   logLevel: 'warning',
 });
 const { outputs } = result.metafile;
