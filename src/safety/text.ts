@@ -46,7 +46,7 @@ export function safeLines(text: string, maxLines = 40): string[] {
 }
 
 // What may reach a terminal or a log from mailcheck itself: line ends, tabs, and the colour
-// sequences chalk writes (SGR: ESC [ digits m). Everything else is escaped at the output gate.
+// sequences render/style.ts writes (SGR: ESC [ digits m). Everything else is escaped at the output gate.
 const controlOrSgr = /\x1b\[[0-9;]*m|[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /**
