@@ -382,10 +382,11 @@ class SmtpWalk {
       socket.off('session', onTicket);
       if (!socket.destroyed) socket.uncork();
     };
-    // Both ends release on the next turn of the event loop. 'session' is emitted while Node is
-    // still reading the TLS record that carried the ticket, and a write from inside it can be
-    // lost. A timer that fired late, on an event loop busy loading modules, would otherwise win
-    // against a ticket that arrived long before: after it, the loop reads what is waiting first.
+    // The ticket and the timer both release on the next turn of the event loop. 'session' is
+    // emitted while Node is still reading the TLS record that carried the ticket, and EHLO
+    // uncorked from inside it was never sent (seen against Postfix). A timer that fired late, on
+    // an event loop busy loading modules, would otherwise win against a ticket that arrived long
+    // before: after it, the loop first reads what is waiting on the socket.
     const onTicket = () => setImmediate(release);
     const timer = setTimeout(onTicket, sessionTicketWaitMs);
     socket.once('session', onTicket);
