@@ -2,7 +2,6 @@ import { isIP, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import { resolveForNodemailer } from '../dns/host.js';
 import { minRecognisableLength, Scrubber } from '../safety/secrets.js';
@@ -263,9 +262,11 @@ class SmtpWalk {
       return { stage: 'auth', code: 'ENOAUTHMECH', message: `mailcheck has ${what} (it offers ${offered.join(', ') || 'nothing'}); no AUTH was sent` };
     }
     this.disclose(user, useToken ? token : this.o.password!);
+    // Loaded only for a token: a password login, nearly every run, never needs it.
     const credentials = useToken
-      ? { user, oauth2: new XOAuth2({ user, accessToken: token }) }
+      ? { user, oauth2: new (await import('nodemailer/lib/xoauth2')).default({ user, accessToken: token }) }
       : { user, pass: this.o.password! };
+    if (this.finished) return undefined;
     const error = await new Promise<NodemailerError | undefined>((done) => this.conn.login(credentials as never, (err) => done(err as NodemailerError | undefined)));
     return error && this.failureFrom(error, 'auth');
   }
