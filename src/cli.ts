@@ -67,7 +67,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .option('--no-color', 'never colour the output (also NO_COLOR=1; FORCE_COLOR=1 forces it on)')
     .option('--no-input', 'never prompt (implied when not on a terminal or when CI is set)')
     .option('--timeout <duration>', 'bound for each step, e.g. 5s or 1500ms', '5s')
-    .option('--dns-server <ip[:port]>', "send every DNS query of the DNS checks to this server (for split-horizon DNS, or a test server)")
+    .option('--dns-server <ip[:port]>', "send every DNS query to this server: the DNS checks, and the lookups of the SMTP host and the Resend API (for split-horizon DNS, or a test server)")
     .addHelpText('after', `${withExamples('mailcheck')}\nExit codes:\n${exitCodeTable()}\n`)
     .showHelpAfterError('(run mailcheck --help for usage)')
     // Set before the commands are added, which copy it: each command's --help lists the global options too.

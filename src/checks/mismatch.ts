@@ -29,6 +29,8 @@ export interface MismatchWatchOptions {
   /** The walk's per-step bound: side attempts end by the time the walk's own timeout would. */
   timeoutMs: number;
   ca?: string;
+  /** --dns-server: the side attempts resolve the host through it, as the walk does. */
+  dnsServer?: string;
   recorder: TranscriptRecorder;
   /** The user's Ctrl-C. */
   signal?: AbortSignal;
@@ -165,6 +167,7 @@ export class ModeMismatchWatch {
       timeoutMs: mode === 'implicit-tls' ? this.implicitAttemptMs : this.plainAttemptMs,
       signal: AbortSignal.any([this.endSide.signal, ...(this.o.signal ? [this.o.signal] : [])]),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
+      ...(this.o.dnsServer ? { dnsServer: this.o.dnsServer } : {}),
     });
   }
 

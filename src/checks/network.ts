@@ -34,6 +34,8 @@ export interface NetworkContext {
   signal?: AbortSignal;
   /** A CA to trust instead of Node's built-in roots for an SMTP server (--ca-file, the sandbox's own). */
   ca?: string;
+  /** --dns-server: the only DNS server asked for the SMTP host and the Resend API host (dns/host.ts). */
+  dnsServer?: string;
 }
 
 /** One provider's network check: a title for the transcript, and one call that does it all. */
@@ -74,6 +76,7 @@ function smtpNetworkCheck(settings: SmtpSettings, send: boolean): NetworkCheck {
         timeoutMs: ctx.timeoutMs,
         recorder: ctx.recorder,
         ...(ctx.ca ? { ca: ctx.ca } : {}),
+        ...(ctx.dnsServer ? { dnsServer: ctx.dnsServer } : {}),
         ...(ctx.onProgress ? { onStage: (stage: SmtpStage, status: 'start' | 'ok') => status === 'start' && ctx.onProgress!(`${stage}…`) } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
@@ -150,6 +153,7 @@ async function resendFindings(settings: ResendSettings, endpoint: ResendEndpoint
     endpoint,
     timeoutMs: ctx.timeoutMs,
     recorder: ctx.recorder,
+    ...(ctx.dnsServer ? { dnsServer: ctx.dnsServer } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.onProgress ? { onStep: ctx.onProgress } : {}),
     ...send,

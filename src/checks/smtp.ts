@@ -12,6 +12,8 @@ export interface SmtpCheckOptions {
   deliver: boolean;
   timeoutMs: number;
   ca?: string;
+  /** --dns-server: the only DNS server asked for the host, by the walk and the mismatch watch alike. */
+  dnsServer?: string;
   recorder: TranscriptRecorder;
   onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
   signal?: AbortSignal;
@@ -37,7 +39,7 @@ const checkStages: { id: string; title: string; stages: SmtpStage[] }[] = [
 export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcome> {
   const s = o.settings;
   // Proves a port/SMTP_SECURE mismatch by trying the other mode, instead of waiting for timeouts.
-  const mismatch = new ModeMismatchWatch({ host: s.host, port: s.port, secure: s.secure, names: s.names, timeoutMs: o.timeoutMs, recorder: o.recorder, ...(o.ca ? { ca: o.ca } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  const mismatch = new ModeMismatchWatch({ host: s.host, port: s.port, secure: s.secure, names: s.names, timeoutMs: o.timeoutMs, recorder: o.recorder, ...(o.ca ? { ca: o.ca } : {}), ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}), ...(o.signal ? { signal: o.signal } : {}) });
   const walk = await walkSmtp({
     host: s.host,
     port: s.port,
@@ -54,6 +56,7 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
     deliver: o.deliver,
     recorder: o.recorder,
     ...(o.ca ? { ca: o.ca } : {}),
+    ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}),
     onStage: (stage, status) => {
       mismatch.onStage(stage, status);
       o.onStage?.(stage, status);

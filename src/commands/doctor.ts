@@ -41,7 +41,7 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
     const live = new Live(options);
     const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
     // Started before the report's modules load: they load while the server is still answering.
-    const running = check && live.start(check, { send: options.send === true, timeoutMs, signal, ...(recipient ? { recipient } : {}), ...(ca ? { ca } : {}) });
+    const running = check && live.start(check, { send: options.send === true, timeoutMs, signal, ...(recipient ? { recipient } : {}), ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
     const { Session } = await import('./session.js');
     const session = new Session('doctor', loaded, live);
     session.printHeader();

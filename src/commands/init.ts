@@ -15,7 +15,7 @@ import { proposeEnvChanges } from '../interactive/propose-env.js';
 import { detectOutputMode } from '../render/mode.js';
 import { Output } from '../render/output.js';
 import { Live } from './live.js';
-import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { Session } from './session.js';
 
 export interface InitOptions extends GlobalOptions, SmtpFlagOptions {
@@ -42,6 +42,7 @@ type Values = Partial<Record<SettingKey, Setting>>;
 export async function runInit(options: InitOptions, signal: AbortSignal, deps: InitDeps = {}): Promise<number> {
   const timeoutMs = parseTimeout(options.timeout);
   const ca = deps.ca ?? readCaFile(options.caFile);
+  const dnsServer = dnsServerFromFlag(options.dnsServer);
   const mode = detectOutputMode(options, process.env, process.stdin, process.stdout);
   const prompter = deps.prompter ?? (mode.interactive ? await terminalPrompter() : undefined);
   const target = options.dotenv?.at(-1) ?? '.env';
@@ -66,7 +67,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   let findings: NetworkFindings = { checks: [], diagnoses: [] };
   if (check) {
     session.showTranscript(check.title);
-    findings = await live.start(check, { send: true, timeoutMs, signal, ...(recipient ? { recipient: recipient.value } : {}), ...(ca ? { ca } : {}) });
+    findings = await live.start(check, { send: true, timeoutMs, signal, ...(recipient ? { recipient: recipient.value } : {}), ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
     if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
   }
   const report = session.finish(findings);

@@ -16,7 +16,7 @@ export interface GlobalOptions extends ModeInput {
   /** Also write the report as Markdown to this path (render/markdown.ts). */
   report?: string;
   timeout?: string;
-  /** The DNS server every query of the DNS checks goes to. */
+  /** The DNS server every DNS query goes to: the DNS checks, and the lookups of the SMTP host and the Resend API host. */
   dnsServer?: string;
 }
 

@@ -14,7 +14,7 @@ import type { Sandbox } from '../sandbox/server.js';
 import { safeLine } from '../safety/text.js';
 import { Live } from './live.js';
 import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
-import { parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';
 import { Session } from './session.js';
 
 export interface ProbeOptions extends GlobalOptions {
@@ -51,6 +51,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
 }
 
 async function probe(hostArgument: string | undefined, options: ProbeOptions, signal: AbortSignal, timeoutMs: number, explicitPorts: number[] | undefined, ca: string | undefined, sandbox: Sandbox | undefined): Promise<number> {
+  const dnsServer = dnsServerFromFlag(options.dnsServer);
   const loaded = sandbox
     ? sandboxConfig(sandbox)
     : loadConfig({
@@ -81,7 +82,7 @@ async function probe(hostArgument: string | undefined, options: ProbeOptions, si
   const ports = portsToProbe(explicitPorts ?? (sandbox ? [] : undefined), configuredPort);
   const report: ProbeReport = { host, addresses: [], ports, timeoutMs, ...(configured ? { configured } : {}), cells: [] };
 
-  const resolved = await resolveAddresses(host, timeoutMs);
+  const resolved = await resolveAddresses(host, { server: dnsServer, timeoutMs });
   if ('failure' in resolved) {
     const diagnosis = diagnoseSmtpFailure(resolved.failure, { host, port: configuredPort ?? ports[0]!, secure: false, names, ...(provider ? { provider } : {}) });
     return session.finish({ checks: [{ id: 'probe.dns', status: 'fail', title: `resolve ${host}`, detail: resolved.failure.message }], diagnoses: [diagnosis], probe: report }).result.exitCode;

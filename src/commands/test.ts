@@ -4,7 +4,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import { Live } from './live.js';
-import { parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { askRecipient } from './recipient.js';
 import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
 import type { Session } from './session.js';
@@ -18,6 +18,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
   const timeoutMs = parseTimeout(options.timeout);
   const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
+  const dnsServer = dnsServerFromFlag(options.dnsServer);
   const sandbox = await sandboxFromFlag(options);
   try {
     const loaded: LoadedConfig = sandbox
@@ -32,7 +33,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     const check = networkCheckFor(loaded, true);
     const ca = sandbox ? sandbox.ca : caFile;
     const start = (networkCheck: NetworkCheck, recipient: string) =>
-      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, ...(ca ? { ca } : {}) });
+      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
     // The server's first answer is the slowest part of a session (a network round trip, and many
     // servers pause before greeting), so with the recipient known the session starts now and
     // the modules that print the report load while the server is still answering.

@@ -2,7 +2,6 @@
  * The one way mailcheck changes a .env: show the exact change as a diff (secrets masked), get an
  * explicit yes, then write atomically with a backup. Used by guided setup and by fix offers.
  */
-import { Chalk } from 'chalk';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -10,6 +9,7 @@ import { maxEnvFileBytes } from '../config/env-file.js';
 import { FileReadError, readBoundedText } from '../safety/files.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../render/output.js';
+import { styles } from '../render/style.js';
 import { applyEnvChanges, EnvEditError, renderEnvDiff, type EnvChange } from './env-edit.js';
 import { addToGitignore, unignoredPatterns } from './git-ignore.js';
 import { NotARegularFileError, writeEnvFileAtomically, type EnvWriteResult } from './env-write.js';
@@ -106,7 +106,7 @@ async function readEnvText(path: string): Promise<string | undefined> {
 }
 
 function colourDiff(diff: string, color: boolean): string {
-  const c = new Chalk({ level: color ? 1 : 0 });
+  const c = styles(color);
   return diff
     .split('\n')
     .map((line) => (line.startsWith('---') || line.startsWith('+++') ? c.bold(line) : line.startsWith('@@') ? c.cyan(line) : line.startsWith('-') ? c.red(line) : line.startsWith('+') ? c.green(line) : line))

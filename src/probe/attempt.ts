@@ -2,6 +2,7 @@ import { TLSSocket } from 'node:tls';
 import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
+import { resolveForNodemailer } from '../dns/host.js';
 import { Scrubber } from '../safety/secrets.js';
 import { safeLine } from '../safety/text.js';
 import { readTlsInfo } from '../smtp/tls-info.js';
@@ -20,6 +21,8 @@ export interface AttemptOptions {
   timeoutMs: number;
   /** An extra CA to trust (the sandbox's own). */
   ca?: string;
+  /** --dns-server, for a `host` that is a name (dns/host.ts). */
+  dnsServer?: string;
   signal?: AbortSignal;
   /** `--auth`: log in after EHLO (only ever over a TLS connection whose certificate verified). */
   login?: { user: string; password: string };
@@ -90,10 +93,17 @@ class SmtpAttempt {
       this.conn.on('error', (error: NodemailerError) => this.fail(this.failureFrom(error)));
       this.conn.on('end', () => this.fail({ stage: this.stage(), code: 'ECONNECTION', message: 'Connection closed unexpectedly' }));
       this.armWatchdog();
-      this.conn.connect((error) => {
-        if (error) return this.fail(this.failureFrom(error as NodemailerError));
-        void this.connected();
-      });
+      void this.connect();
+    });
+  }
+
+  private async connect(): Promise<void> {
+    const unresolved = await resolveForNodemailer(this.o.host, { server: this.o.dnsServer, timeoutMs: this.o.timeoutMs });
+    if (this.settled) return;
+    if (unresolved) return this.fail({ stage: 'dns', code: 'EDNS', originalCode: unresolved.code, message: unresolved.message });
+    this.conn.connect((error) => {
+      if (error) return this.fail(this.failureFrom(error as NodemailerError));
+      void this.connected();
     });
   }
 

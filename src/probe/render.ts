@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import { styles, type Styles } from '../render/style.js';
 import { describeRecommendation } from './recommend.js';
 import { modeLabels, probeModes, type CellStatus, type ProbeCell, type ProbeReport } from '../report/probe.js';
 
@@ -17,7 +17,7 @@ const column = 18;
  * worth reading, and the recommended lines last. All text in the cells is already terminal-safe.
  */
 export function renderProbe(report: ProbeReport, color: boolean): string {
-  const c = new Chalk({ level: color ? 1 : 0 });
+  const c = styles(color);
   const lines: string[] = [c.bold(`probe of ${report.host}: ${report.cells.length} attempts, each bounded by ${report.timeoutMs} ms`), ''];
   const label = (port: number) => `${port}${report.configured?.port === port ? ' (configured)' : ''}`;
   const labelWidth = Math.max(column, ...report.ports.map((p) => label(p).length + 2));
@@ -66,6 +66,6 @@ function describeCell(cell: ProbeCell): string {
   return `${parts.join(', ')}${cell.greeting ? `  <- ${cell.greeting}` : ''}`;
 }
 
-function paint(c: ChalkInstance, status: CellStatus, text: string): string {
+function paint(c: Styles, status: CellStatus, text: string): string {
   return status === 'works' ? c.green(text) : status === 'timeout' ? c.yellow(text) : c.red(text);
 }

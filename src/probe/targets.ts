@@ -1,7 +1,7 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { parsePort } from '../config/smtp-settings.js';
 import type { SmtpFailure } from '../diagnose/types.js';
+import { lookupHost, type HostLookupOptions } from '../dns/host.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { ProbeAddress } from '../report/probe.js';
@@ -51,29 +51,19 @@ export type Resolution = { addresses: ProbeAddress[] } | { failure: SmtpFailure 
 
 /**
  * One address per family: IPv4 and IPv6 fail separately (an IPv6 path without a route is the
- * classic "works on my laptop, not in Docker"), so each is probed on its own.
+ * classic "works on my laptop, not in Docker"), so each is probed on its own. Resolved as the
+ * walk resolves the host (dns/host.ts), --dns-server included.
  */
-export async function resolveAddresses(host: string, timeoutMs: number): Promise<Resolution> {
-  const family = isIP(host);
-  if (family) return { addresses: [{ family: family === 6 ? 6 : 4, address: host }] };
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const found = await Promise.race([
-      lookup(host, { all: true, verbatim: true }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(`DNS lookup of ${host} took longer than ${timeoutMs} ms`), { code: 'EAI_AGAIN' })), timeoutMs);
-      }),
-    ]);
-    const addresses: ProbeAddress[] = [];
-    for (const f of [4, 6] as const) {
-      const first = found.find((a) => a.family === f);
-      if (first) addresses.push({ family: f, address: first.address });
-    }
-    return { addresses };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'EDNS';
+export async function resolveAddresses(host: string, o: HostLookupOptions): Promise<Resolution> {
+  const found = await lookupHost(host, o);
+  if ('failure' in found) {
+    const { code } = found.failure;
     return { failure: { stage: 'dns', code: 'EDNS', originalCode: code, message: `${code} ${host}` } };
-  } finally {
-    clearTimeout(timer);
   }
+  const addresses: ProbeAddress[] = [];
+  for (const f of [4, 6] as const) {
+    const first = found.addresses.find((a) => isIP(a) === f);
+    if (first) addresses.push({ family: f, address: first });
+  }
+  return { addresses };
 }

@@ -1,4 +1,3 @@
-import { Chalk, type ChalkInstance } from 'chalk';
 import type { LintFinding } from '../config/lint.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import { exitCodeMeanings } from '../exit-codes.js';
@@ -6,6 +5,7 @@ import type { Check, ConfigEntry, Report, ReportFiles } from '../report/model.js
 import { transcriptMark, type TranscriptLine } from '../report/transcript.js';
 import type { OutputMode } from './mode.js';
 import type { Output } from './output.js';
+import { styles, type Styles } from './style.js';
 
 const symbols = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
 
@@ -15,13 +15,13 @@ const symbols = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
  * inside TLS, `==` for what mailcheck itself observed. --quiet keeps only the verdict line.
  */
 export class HumanRenderer {
-  private readonly c: ChalkInstance;
+  private readonly c: Styles;
 
   constructor(
     private readonly output: Output,
     private readonly mode: OutputMode,
   ) {
-    this.c = new Chalk({ level: mode.color ? 1 : 0 });
+    this.c = styles(mode.color);
   }
 
   header(command: string, provider: Report['provider'], config: ConfigEntry[], files: ReportFiles, lint: LintFinding[]): void {

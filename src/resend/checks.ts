@@ -25,6 +25,8 @@ export interface ResendCheckOptions {
   sendSkipReason?: string;
   timeoutMs: number;
   recorder: TranscriptRecorder;
+  /** --dns-server: the only DNS server asked for the API's host. */
+  dnsServer?: string;
   signal?: AbortSignal;
   retry?: RetryPolicy;
   /** Progress text for a spinner. */
@@ -70,6 +72,7 @@ export async function runResendChecks(o: ResendCheckOptions): Promise<ResendChec
     endpoint: o.endpoint,
     timeoutMs: o.timeoutMs,
     recorder: o.recorder,
+    ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.retry ? { retry: o.retry } : {}),
   });

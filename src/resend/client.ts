@@ -4,14 +4,18 @@
  * same causeless `application_error`. This wrapper bounds each call, accepts a result only when it
  * has the shape a success must have, recovers the network cause with a probe, honours
  * retry-after on rate limits (bounded), and records every request and answer in the transcript.
- * Answers are read through boundedFetch: bounded in size, nesting and time, never followed
+ * Answers are read through boundedFetch (node:http(s), so that --dns-server applies): bounded in size, nesting and time, never followed
  * through a redirect, and told apart when they are not the API's JSON at all.
  */
 import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Resend, type CreateEmailOptions, type CreateEmailResponseSuccess, type ErrorResponse, type GetDomainResponseSuccess, type ListDomainsResponseSuccess } from 'resend';
 import type { ResendFailure, ResendOperation } from '../diagnose/resend-rules.js';
 import { Scrubber } from '../safety/secrets.js';
+import { connectLookup } from '../dns/host.js';
 import { safeLine } from '../safety/text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import type { ResendEndpoint } from './endpoint.js';
@@ -24,6 +28,8 @@ export interface ResendClientOptions {
   /** Bound for each request (and for each step of the network probe). */
   timeoutMs: number;
   recorder: TranscriptRecorder;
+  /** --dns-server: the only DNS server asked for the API's host, by the requests and the probe alike. */
+  dnsServer?: string;
   signal?: AbortSignal;
   retry?: RetryPolicy;
 }
@@ -57,7 +63,7 @@ export class ResendClient {
   private readonly scrubber: Scrubber;
 
   constructor(private readonly o: ResendClientOptions) {
-    this.sdk = createSdk(o.key, o.endpoint.baseUrl);
+    this.sdk = createSdk(o.key, o.endpoint.baseUrl, connectLookup({ server: o.dnsServer, timeoutMs: o.timeoutMs }));
     this.scrubber = new Scrubber().add(o.key);
   }
 
@@ -169,7 +175,7 @@ export class ResendClient {
       return failure;
     }
     this.info(timedOut ? `no answer within ${this.o.timeoutMs} ms` : `no usable HTTP answer (the SDK says: ${message}); probing ${this.o.endpoint.host}:${this.o.endpoint.port} to find out why`);
-    let cause = await probeEndpoint(this.o.endpoint, { timeoutMs: this.o.timeoutMs, onStep: (text) => this.info(text) });
+    let cause = await probeEndpoint(this.o.endpoint, { timeoutMs: this.o.timeoutMs, ...(this.o.dnsServer ? { dnsServer: this.o.dnsServer } : {}), onStep: (text) => this.info(text) });
     if (timedOut && cause.code === 'EBADRESPONSE') {
       cause = { stage: 'http', code: 'ETIMEDOUT', message: `connected, but no complete answer within ${this.o.timeoutMs} ms` };
     }
@@ -223,14 +229,14 @@ function isRateLimit(f: ResendFailure): boolean {
  * request is in our transcript anyway, so it is kept off while the client is built (it reads
  * the variable only then).
  */
-function createSdk(key: string, baseUrl: string): Resend {
+function createSdk(key: string, baseUrl: string, lookup: LookupFunction | undefined): Resend {
   // An empty key would make the SDK fall back to process.env.RESEND_API_KEY: a different key than the one checked.
   if (key === '') throw new Error('ResendClient needs a non-empty key (lint stops empty ones before this)');
   const debug = process.env.RESEND_DEBUG;
   delete process.env.RESEND_DEBUG;
   try {
     const sdk = new Resend(key, { baseUrl });
-    useBoundedFetch(sdk, baseUrl);
+    useBoundedFetch(sdk, baseUrl, lookup);
     return sdk;
   } finally {
     if (debug !== undefined) process.env.RESEND_DEBUG = debug;
@@ -254,65 +260,87 @@ type SdkAnswer = { data: unknown; error: { name: string; statusCode: number | nu
  * proxy is never read as a verdict about the key. fetchRequest is the SDK's one public door to
  * the network (every resource method calls it), so replacing it on the instance covers them all.
  */
-function useBoundedFetch(sdk: Resend, baseUrl: string): void {
+function useBoundedFetch(sdk: Resend, baseUrl: string, lookup: LookupFunction | undefined): void {
+  // Kept-alive connections are reused between the calls of one check, as fetch reuses them; idle
+  // ones do not hold the process open (Node unrefs an agent's free sockets).
+  const agent = new (baseUrl.startsWith('https:') ? HttpsAgent : HttpAgent)({ keepAlive: true, ...(lookup ? { lookup } : {}) });
   (sdk as unknown as { fetchRequest: (path: string, options?: RequestInit) => Promise<SdkAnswer> }).fetchRequest = (path, options = {}) =>
-    boundedFetch(`${baseUrl}${path}`, options);
+    boundedFetch(`${baseUrl}${path}`, options, agent);
 }
 
-async function boundedFetch(url: string, options: RequestInit): Promise<SdkAnswer> {
-  let response: globalThis.Response;
+async function boundedFetch(url: string, options: RequestInit, agent: Agent): Promise<SdkAnswer> {
+  let response: IncomingMessage;
   try {
-    response = await fetch(url, { ...options, redirect: 'manual' });
+    response = await send(url, options, agent);
   } catch {
     // The same causeless answer the SDK gives; ResendClient probes the network for the cause.
     return { data: null, error: { name: 'application_error', statusCode: null, message: 'Unable to fetch data. The request could not be resolved.' }, headers: null };
   }
-  const headers = Object.fromEntries(response.headers.entries());
-  const notApi = (message: string): SdkAnswer => ({ data: null, error: { name: 'mailcheck_not_api', statusCode: response.status, message }, headers });
-  if (response.status >= 300 && response.status < 400) {
-    await response.body?.cancel().catch(() => {});
-    return notApi(`a redirect${response.headers.get('location') ? ` to ${response.headers.get('location')}` : ''}; the API never redirects`);
+  const status = response.statusCode ?? 0;
+  // As fetch presents them: lower-case names, repeated headers joined with ", ".
+  const headers = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]));
+  const notApi = (message: string): SdkAnswer => ({ data: null, error: { name: 'mailcheck_not_api', statusCode: status, message }, headers });
+  if (status >= 300 && status < 400) {
+    response.destroy();
+    return notApi(`a redirect${headers.location ? ` to ${headers.location}` : ''}; the API never redirects`);
   }
   const body = await readBounded(response);
   if (body === undefined) return notApi(`an answer of more than ${maxBodyBytes} bytes`);
-  const type = response.headers.get('content-type') ?? 'no content type';
+  const type = headers['content-type'] ?? 'no content type';
   const parsed = parseBoundedJson(body);
   if (parsed === undefined) {
     // A gateway's HTML error page (502 from a load balancer) or a 429 is the service being busy, as the SDK reports it.
-    if (response.status >= 500 || response.status === 429) {
-      return { data: null, error: { name: 'application_error', statusCode: response.status, message: 'Internal server error. We are unable to process your request right now, please try again later.' }, headers };
+    if (status >= 500 || status === 429) {
+      return { data: null, error: { name: 'application_error', statusCode: status, message: 'Internal server error. We are unable to process your request right now, please try again later.' }, headers };
     }
     return notApi(`an answer that is not JSON (${type}, ${body.length} bytes)`);
   }
-  if (response.ok) return { data: parsed, error: null, headers };
+  if (status >= 200 && status < 300) return { data: parsed, error: null, headers };
   const fields = parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
   if (typeof fields.message !== 'string' && typeof fields.name !== 'string') return notApi('a JSON error without the name and message the API always sends');
   return {
     data: null,
     error: {
       name: typeof fields.name === 'string' ? fields.name : 'application_error',
-      statusCode: response.status,
+      statusCode: status,
       message: typeof fields.message === 'string' ? fields.message : '',
     },
     headers,
   };
 }
 
-/** The body as text, or undefined once it grows past maxBodyBytes (the rest is never read). */
-async function readBounded(response: globalThis.Response): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+/**
+ * One request as the SDK asks for it (method, its Headers, a JSON string body, the signal), over
+ * node:http(s) rather than fetch: fetch takes no `lookup`, and --dns-server must decide where
+ * the API's name points (the agent carries it). Resolves once the status line and headers are in.
+ */
+function send(url: string, options: RequestInit, agent: Agent): Promise<IncomingMessage> {
+  const target = new URL(url);
+  const body = typeof options.body === 'string' ? options.body : undefined;
+  const headers: Record<string, string> = Object.fromEntries(new Headers(options.headers).entries());
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(target, { method: options.method ?? 'GET', headers, agent, ...(options.signal ? { signal: options.signal } : {}) }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The body as text, or undefined once it grows past maxBodyBytes (the rest is never read). The
+ * request's signal covers the body too: aborting destroys the response, which rejects here.
+ */
+async function readBounded(response: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
+  for await (const chunk of response) {
+    size += (chunk as Buffer).byteLength;
     if (size > maxBodyBytes) {
-      await reader.cancel().catch(() => {});
+      response.destroy();
       return undefined;
     }
-    chunks.push(value);
+    chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -4,14 +4,16 @@
  * and port: DNS lookup, TCP connect, TLS handshake (verified exactly as fetch verifies it).
  * The first step that fails is the cause; if all succeed, the host answered but not usefully.
  */
-import { lookup } from 'node:dns/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { NetworkCause } from '../diagnose/resend-rules.js';
+import { lookupOne } from '../dns/host.js';
 import type { ResendEndpoint } from './endpoint.js';
 
 export interface ProbeOptions {
   timeoutMs: number;
+  /** --dns-server: the DNS step asks it, as the requests did (dns/host.ts). */
+  dnsServer?: string;
   /** Each step as it completes, for the transcript. */
   onStep?: (text: string) => void;
 }
@@ -43,11 +45,10 @@ export async function probeEndpoint(endpoint: ResendEndpoint, o: ProbeOptions): 
   if (!isIP(endpoint.host)) {
     try {
       // dns.lookup cannot be cancelled; the bound only stops us waiting for it.
-      const found = await bounded<{ address: string }>(`DNS lookup of ${endpoint.host}`, o.timeoutMs, (done) => {
-        lookup(endpoint.host).then((r) => done(undefined, r), (e: Errno) => done(e));
+      address = await bounded<string>(`DNS lookup of ${endpoint.host}`, o.timeoutMs, (done) => {
+        lookupOne(endpoint.host, { server: o.dnsServer, timeoutMs: o.timeoutMs }).then((r) => done(undefined, r), (e: Errno) => done(e));
         return () => {};
       });
-      address = found.address;
       step(`DNS ${endpoint.host} -> ${address}`);
     } catch (error) {
       return cause('dns', error as Errno);

@@ -25,6 +25,9 @@ function visible(char: string): string {
  */
 export function safeLine(text: string, limit = maxLineLength): string {
   const line = text.replace(/\r$/, '');
+  // Nearly every line is already safe and short: one scan tells, instead of a test per character
+  // (the loop below would return it unchanged). It was the walk's busiest function.
+  if (line.length <= limit && !unsafe.test(line)) return line;
   let shown = '';
   let consumed = 0;
   for (const char of line) {
@@ -46,7 +49,7 @@ export function safeLines(text: string, maxLines = 40): string[] {
 }
 
 // What may reach a terminal or a log from mailcheck itself: line ends, tabs, and the colour
-// sequences chalk writes (SGR: ESC [ digits m). Everything else is escaped at the output gate.
+// sequences render/style.ts writes (SGR: ESC [ digits m). Everything else is escaped at the output gate.
 const controlOrSgr = /\x1b\[[0-9;]*m|[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
 /**

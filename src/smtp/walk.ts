@@ -2,8 +2,8 @@ import { isIP, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import XOAuth2 from 'nodemailer/lib/xoauth2';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
+import { resolveForNodemailer } from '../dns/host.js';
 import { minRecognisableLength, Scrubber } from '../safety/secrets.js';
 import { safeLine, safeLines } from '../safety/text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
@@ -38,6 +38,8 @@ export interface WalkOptions extends WalkTarget {
   deliver: boolean;
   /** An extra CA to trust (the sandbox's own). */
   ca?: string;
+  /** --dns-server: the only DNS server asked for the host's addresses (dns/host.ts). */
+  dnsServer?: string;
   recorder: TranscriptRecorder;
   onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
   /** The first line of a reply arrived: the port speaks SMTP in the configured mode, however long the rest takes. */
@@ -87,6 +89,13 @@ export function authWaitMs(timeoutMs: number): number {
 export function heldGreetingWaitMs(timeoutMs: number): number {
   return Math.max(timeoutMs * 2, 30_000);
 }
+
+/**
+ * How long EHLO after STARTTLS waits for a TLS 1.3 session ticket (holdEhloForSessionTicket): a
+ * ticket follows the handshake by one round trip, so a few ms cover loopback and a LAN, and are
+ * all a server without tickets (or across a WAN, where the wait could not help) ever costs.
+ */
+const sessionTicketWaitMs = 5;
 
 /** Continuation lines of one reply shown as they arrive (the whole reply is bounded by safeLines when it completes). */
 const maxEarlyLines = 40;
@@ -198,10 +207,18 @@ class SmtpWalk {
         this.testMessage.catch(() => {}); // awaited (and reported) in deliver()
       }
       this.enterStage(this.stage);
-      this.conn.connect((error) => {
-        if (error) return this.fail(this.failureFrom(error as NodemailerError));
-        void this.afterConnect();
-      });
+      void this.connect();
+    });
+  }
+
+  private async connect(): Promise<void> {
+    const unresolved = await resolveForNodemailer(this.o.host, { server: this.o.dnsServer, timeoutMs: this.o.timeoutMs });
+    if (this.finished) return;
+    // The shape nodemailer gives its own failed lookups, which the diagnosis rules read.
+    if (unresolved) return this.fail({ stage: 'dns', code: 'EDNS', originalCode: unresolved.code, message: unresolved.message });
+    this.conn.connect((error) => {
+      if (error) return this.fail(this.failureFrom(error as NodemailerError));
+      void this.afterConnect();
     });
   }
 
@@ -242,9 +259,11 @@ class SmtpWalk {
       return { stage: 'auth', code: 'ENOAUTHMECH', message: `mailcheck has ${what} (it offers ${offered.join(', ') || 'nothing'}); no AUTH was sent` };
     }
     this.disclose(user, useToken ? token : this.o.password!);
+    // Loaded only for a token: a password login, nearly every run, never needs it.
     const credentials = useToken
-      ? { user, oauth2: new XOAuth2({ user, accessToken: token }) }
+      ? { user, oauth2: new (await import('nodemailer/lib/xoauth2')).default({ user, accessToken: token }) }
       : { user, pass: this.o.password! };
+    if (this.finished) return undefined;
     const error = await new Promise<NodemailerError | undefined>((done) => this.conn.login(credentials as never, (err) => done(err as NodemailerError | undefined)));
     return error && this.failureFrom(error, 'auth');
   }
@@ -314,7 +333,8 @@ class SmtpWalk {
       this.info(text);
       this.enterStage('greeting');
       if (!this.o.secure) setImmediate(warmUpTls);
-    } else if (tnx === 'client') this.onClientLine(text);
+    } else if (tnx === 'smtp' && /upgraded with STARTTLS/.test(text)) this.holdEhloForSessionTicket();
+    else if (tnx === 'client') this.onClientLine(text);
     else if (tnx === 'server') this.onServerLine(text);
   }
 
@@ -338,6 +358,36 @@ class SmtpWalk {
       this.awaitingReply.push('data');
       this.repliesExpected++;
     }
+  }
+
+  /**
+   * A TLS 1.3 server sends its session tickets right after the client's Finished. Sent at once
+   * with the Finished (nodemailer writes EHLO as the handshake completes), the second EHLO reaches
+   * a server that is about to send a ticket; its reply then queues behind the unacknowledged
+   * ticket under Nagle's algorithm (Postfix sets no TCP_NODELAY) until this side's delayed ACK
+   * fires, 40 ms on Linux. Holding EHLO until the ticket is in makes EHLO carry that ACK, as swaks
+   * does by reading before it writes. The wait is short and bounded: a server that sends no
+   * ticket, or is farther away than the bound, costs at most sessionTicketWaitMs. TLS 1.2 sends
+   * its ticket inside the handshake, so there is nothing to wait for. nodemailer logs the upgrade
+   * in the same tick, just before it writes EHLO, so corking the socket here holds that write.
+   */
+  private holdEhloForSessionTicket(): void {
+    const socket = (this.conn as unknown as { _socket?: unknown })._socket;
+    if (!(socket instanceof TLSSocket) || socket.getProtocol() !== 'TLSv1.3') return;
+    socket.cork();
+    const release = () => {
+      clearTimeout(timer);
+      socket.off('session', onTicket);
+      if (!socket.destroyed) socket.uncork();
+    };
+    // The ticket and the timer both release on the next turn of the event loop. 'session' is
+    // emitted while Node is still reading the TLS record that carried the ticket, and EHLO
+    // uncorked from inside it was never sent (seen against Postfix). A timer that fired late, on
+    // an event loop busy loading modules, would otherwise win against a ticket that arrived long
+    // before: after it, the loop first reads what is waiting on the socket.
+    const onTicket = () => setImmediate(release);
+    const timer = setTimeout(onTicket, sessionTicketWaitMs);
+    socket.once('session', onTicket);
   }
 
   /**
