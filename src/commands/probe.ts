@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { probeMatrix } from '../probe/matrix.js';
 import { recommend } from '../probe/recommend.js';
-import { renderProbe } from '../probe/render.js';
+import { renderProbe } from '../render/probe-grid.js';
 import { checkProbeHost, parsePortList, portsToProbe, resolveAddresses } from '../probe/targets.js';
 import type { ProbeMode, ProbeReport } from '../report/probe.js';
 import { probeVerdict } from '../probe/verdict.js';

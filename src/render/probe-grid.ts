@@ -1,5 +1,5 @@
-import { styles, type Styles } from '../render/style.js';
-import { describeRecommendation } from './recommend.js';
+import { describeRecommendation } from '../probe/recommend.js';
+import { styles, type Styles } from './style.js';
 import { modeLabels, probeModes, type CellStatus, type ProbeCell, type ProbeReport } from '../report/probe.js';
 
 const statusWords: Record<CellStatus, string> = {
