@@ -114,7 +114,10 @@ export function mailcheckArgs(env) {
   // --json first: the report goes to the json-file, and mailcheck decides from it, before
   // anything from `args` (which may hold a `--`), that every way of ending prints one document.
   const args = [command, '--json'];
-  for (const file of (env.MAILCHECK_ACTION_ENV_FILES ?? '').split(/[\n,]/).map((f) => f.trim()).filter(Boolean)) {
+  for (const file of (env.MAILCHECK_ACTION_ENV_FILES ?? '')
+    .split(/[\n,]/)
+    .map((f) => f.trim())
+    .filter(Boolean)) {
     // --dotenv, not --env-file: Node 20 would act on that itself and exit 9 for a missing file (nodejs/node#54232).
     args.push('--dotenv', file);
   }
@@ -206,7 +209,9 @@ async function main() {
   if (!failureClass) {
     // npx could not install or start mailcheck (no such version, no network): say so, since the
     // annotations that would explain a failure come from mailcheck itself.
-    process.stdout.write(`::error title=mailcheck action::mailcheck exited ${code} without a JSON report: could npx install and run ${escapeData(spec)}? See the log above.\n`);
+    process.stdout.write(
+      `::error title=mailcheck action::mailcheck exited ${code} without a JSON report: could npx install and run ${escapeData(spec)}? See the log above.\n`,
+    );
   }
   setOutputs({ 'exit-code': String(code), 'failure-class': failureClass, 'json-file': jsonFile });
   process.stdout.write(`mailcheck action: exit code ${code}${failureClass ? ` (${failureClass})` : ''}\n`);

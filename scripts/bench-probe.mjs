@@ -43,7 +43,13 @@ const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
   extensions: [
     { name: 'basicConstraints', cA: true },
     { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
-    { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 2, value: 'localhost' },
+        { type: 7, ip: '127.0.0.1' },
+      ],
+    },
   ],
 });
 const dir = mkdtempSync(join(tmpdir(), 'mailcheck-bench-probe-'));
@@ -61,7 +67,9 @@ function startSmtp(secure) {
     onAuth: (_auth, _session, callback) => callback(null, { user: 'user' }),
   });
   server.on('error', () => {}); // clients that give up mid-handshake are the point here
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.server.address().port, close: () => new Promise((r) => server.close(r)) })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ port: server.server.address().port, close: () => new Promise((r) => server.close(r)) })),
+  );
 }
 
 const [implicit, starttls, silent, neverAccepts, refused] = await Promise.all([
@@ -152,7 +160,9 @@ const sequential = nmTries.reduce((sum, r) => sum + r.ms, 0);
 const anyCapped = nmTries.some((r) => r.capped);
 const working = nmTries.filter((r) => r.ok).length;
 
-console.log(`mailcheck probe benchmark: loopback, ${cpus().length} cores, Node ${process.version}; mailcheck = median of ${runs} runs of the built CLI (start-up included)\n`);
+console.log(
+  `mailcheck probe benchmark: loopback, ${cpus().length} cores, Node ${process.version}; mailcheck = median of ${runs} runs of the built CLI (start-up included)\n`,
+);
 const rows = [
   ['SMTP_SECURE=0 on an implicit-TLS port', seconds(mc.plainOnTls.ms), mc.plainOnTls.said, capped(nmPlainOnTls), nmPlainOnTls.said],
   ['SMTP_SECURE=1 on a STARTTLS port', seconds(mc.tlsOnStarttls.ms), mc.tlsOnStarttls.said, capped(nmTlsOnStarttls), `(no fix named) ${nmTlsOnStarttls.said}`],
@@ -165,7 +175,9 @@ const rows = [
   ],
 ];
 const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 10));
-console.log(`${'case'.padEnd(widths[0])}  ${'mailcheck'.padStart(widths[1])}  ${'what it says'.padEnd(widths[2])}  ${'nodemailer'.padStart(widths[3])}  what it says`);
+console.log(
+  `${'case'.padEnd(widths[0])}  ${'mailcheck'.padStart(widths[1])}  ${'what it says'.padEnd(widths[2])}  ${'nodemailer'.padStart(widths[3])}  what it says`,
+);
 for (const [name, mcTime, mcSaid, nmTime, nmSaid] of rows) {
   console.log(`${name.padEnd(widths[0])}  ${mcTime.padStart(widths[1])}  ${clip(mcSaid).padEnd(widths[2])}  ${nmTime.padStart(widths[3])}  ${clip(nmSaid)}`);
 }

@@ -129,7 +129,15 @@ async function startServer() {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec',
     algorithm: 'sha256',
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
+    ],
   });
   const server = new SMTPServer({
     key: pems.private,
@@ -171,8 +179,21 @@ function sessionCases(port, caFile, skipped) {
     return [mailcheck];
   }
   const swaksArgs = [
-    '--server', `127.0.0.1:${port}`, '--tls', '--auth', 'PLAIN', '--auth-user', 'bench', '--auth-password', 'bench-password',
-    '--from', 'bench@example.com', '--to', 'rcpt@example.com', '--silent', '2',
+    '--server',
+    `127.0.0.1:${port}`,
+    '--tls',
+    '--auth',
+    'PLAIN',
+    '--auth-user',
+    'bench',
+    '--auth-password',
+    'bench-password',
+    '--from',
+    'bench@example.com',
+    '--to',
+    'rcpt@example.com',
+    '--silent',
+    '2',
   ];
   return [
     mailcheck,
@@ -214,16 +235,43 @@ async function measurePostfix(skipped) {
     const to = `inbox@${domain.postfix}`;
     const env = {
       ...cleanEnv,
-      SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_USER: login.user, SMTP_PASSWORD: login.password, SMTP_SENDER: from, SMTP_SECURE: '0',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(port),
+      SMTP_USER: login.user,
+      SMTP_PASSWORD: login.password,
+      SMTP_SENDER: from,
+      SMTP_SECURE: '0',
     };
     // doctor's DNS checks are off: swaks does none, and the benchmark asks no real DNS server.
-    const mailcheck = (name, command) => ({ name, cmd: bin, args: [command, ...(command === 'doctor' ? ['--no-dns'] : []), '--to', to, '--env-file', '/dev/null', '--ca-file', lab.caFile], env });
+    const mailcheck = (name, command) => ({
+      name,
+      cmd: bin,
+      args: [command, ...(command === 'doctor' ? ['--no-dns'] : []), '--to', to, '--env-file', '/dev/null', '--ca-file', lab.caFile],
+      env,
+    });
     const swaks = (name, extra) => ({
       name,
       cmd: 'swaks',
       args: [
-        '--server', `127.0.0.1:${port}`, '--tls', '--tls-verify', '--tls-ca-path', lab.caFile, '--auth', 'PLAIN',
-        '--auth-user', login.user, '--auth-password', login.password, '--from', from, '--to', to, '--silent', '2', ...extra,
+        '--server',
+        `127.0.0.1:${port}`,
+        '--tls',
+        '--tls-verify',
+        '--tls-ca-path',
+        lab.caFile,
+        '--auth',
+        'PLAIN',
+        '--auth-user',
+        login.user,
+        '--auth-password',
+        login.password,
+        '--from',
+        from,
+        '--to',
+        to,
+        '--silent',
+        '2',
+        ...extra,
       ],
       env: cleanEnv,
     });
@@ -239,7 +287,9 @@ function printReport({ results, failed, skipped }) {
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));
   const width = Math.max(...Object.values(CASE).map((n) => n.length));
   const mb = (kb) => (Number.isNaN(kb) ? 'n/a' : (kb / 1024).toFixed(1));
-  console.log(`mailcheck benchmark: ${runs} interleaved rounds, median; node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`);
+  console.log(
+    `mailcheck benchmark: ${runs} interleaved rounds, median; node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+  );
   console.log('');
   const cpu = (ms) => (Number.isNaN(ms) ? 'n/a' : ms.toFixed(0));
   console.log(`${'case'.padEnd(width)} ${'wall ms'.padStart(9)} ${'CPU ms'.padStart(7)} ${'peak RSS MB'.padStart(12)}`);
@@ -247,7 +297,8 @@ function printReport({ results, failed, skipped }) {
   for (const s of skipped) console.log(`skipped: ${s}`);
   for (const f of failed) console.log(`FAILED:  ${f.name}: ${f.reason}`);
   if (byName[CASE.mailcheck]) console.log('Sessions include the 100 ms smtp-server holds every greeting for (early-talker check; like network latency).');
-  if (byName[CASE.mtaTest]) console.log('Postfix rows: Postfix 3.7 + Dovecot SASL on loopback, STARTTLS, certificate from a private CA that both clients verify.');
+  if (byName[CASE.mtaTest])
+    console.log('Postfix rows: Postfix 3.7 + Dovecot SASL on loopback, STARTTLS, certificate from a private CA that both clients verify.');
   if (!gnuTime) console.log('CPU time and peak memory need GNU time (/usr/bin/time); not found, so they are reported as n/a.');
   else console.log('CPU = user + sys of the child, in the 10 ms steps GNU time reports.');
   console.log('');

@@ -27,8 +27,18 @@ const OPTIONAL_EXTERNALS = ['@react-email/render'];
 // SPDX ids whose terms a bundling, redistributing CLI can meet by shipping the licence text.
 // Anything else (GPL, LGPL, MPL, unknown, missing) fails the build until someone decides.
 const PERMISSIVE = new Set([
-  'MIT', 'MIT-0', 'ISC', 'BSD-2-Clause', 'BSD-3-Clause', 'Apache-2.0', '0BSD', 'BlueOak-1.0.0',
-  'Unlicense', 'CC0-1.0', 'Zlib', 'Python-2.0',
+  'MIT',
+  'MIT-0',
+  'ISC',
+  'BSD-2-Clause',
+  'BSD-3-Clause',
+  'Apache-2.0',
+  '0BSD',
+  'BlueOak-1.0.0',
+  'Unlicense',
+  'CC0-1.0',
+  'Zlib',
+  'Python-2.0',
 ]);
 
 // Packages published without a licence file of their own. Each entry was checked by hand: the
@@ -105,9 +115,13 @@ function isPermissive(expression) {
 const licensed = [];
 for (const dir of [...packageDirs].sort()) {
   const manifest = JSON.parse(readFileSync(`${root}${dir}/package.json`, 'utf8'));
-  const id = typeof manifest.license === 'string'
-    ? manifest.license
-    : [manifest.license, ...(manifest.licenses ?? [])].filter(Boolean).map((l) => l.type).join(' OR ');
+  const id =
+    typeof manifest.license === 'string'
+      ? manifest.license
+      : [manifest.license, ...(manifest.licenses ?? [])]
+          .filter(Boolean)
+          .map((l) => l.type)
+          .join(' OR ');
   const who = `${manifest.name}@${manifest.version} (${dir})`;
   // LICENSE, LICENCE, LICENSE.md, LICENSE-MIT.txt, COPYING; NOTICE files too (Apache-2.0 §4d).
   const files = readdirSync(`${root}${dir}`)
@@ -133,17 +147,20 @@ if (problems.length) {
 
 const rule = '='.repeat(78);
 const own = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
-writeFileSync(`${root}dist/THIRD-PARTY-LICENSES.txt`, [
-  `${own.name} ${own.version} bundles code from the ${licensed.length} packages below into dist/.`,
-  'Their licences and notices follow, as shipped in each package.',
-  '',
-  ...licensed.flatMap(({ name, version, id, texts, repository }) => [
-    rule,
-    `${name}@${version}`,
-    `License: ${id}`,
-    ...(repository ? [`Repository: ${String(repository).replace(/^git\+/, '')}`] : []),
-    ...texts.flatMap(({ file, text }) => ['', `--- ${file} ---`, '', text]),
+writeFileSync(
+  `${root}dist/THIRD-PARTY-LICENSES.txt`,
+  [
+    `${own.name} ${own.version} bundles code from the ${licensed.length} packages below into dist/.`,
+    'Their licences and notices follow, as shipped in each package.',
     '',
-  ]),
-].join('\n'));
+    ...licensed.flatMap(({ name, version, id, texts, repository }) => [
+      rule,
+      `${name}@${version}`,
+      `License: ${id}`,
+      ...(repository ? [`Repository: ${String(repository).replace(/^git\+/, '')}`] : []),
+      ...texts.flatMap(({ file, text }) => ['', `--- ${file} ---`, '', text]),
+      '',
+    ]),
+  ].join('\n'),
+);
 if (!existsSync(`${root}dist/cli.js`)) throw new Error('esbuild wrote no dist/cli.js');

@@ -143,7 +143,9 @@ try {
   };
   console.log(`tarball              ${mb(figures.tarball)}  (${tarball})`);
   console.log(`unpacked             ${mb(figures.unpacked)} in ${figures.unpackedFiles} files`);
-  console.log(`installed            ${mb(figures.installed)} in ${figures.installedFiles} files (${mb(figures.installedOnDisk)} on disk), ${figures.packages} package(s) in node_modules`);
+  console.log(
+    `installed            ${mb(figures.installed)} in ${figures.installedFiles} files (${mb(figures.installedOnDisk)} on disk), ${figures.packages} package(s) in node_modules`,
+  );
   console.log(`npm install (cold)   ${figures.installMs} ms`);
   console.log(`npx --version (cold) ${figures.npxColdMedianMs} ms median of ${runs} (${figures.npxColdRunsMs.join(', ')} ms); printed ${printed}`);
   if (args.includes('--json')) console.log(JSON.stringify(figures));

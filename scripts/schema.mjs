@@ -30,7 +30,11 @@ export function generateSchema() {
     additionalProperties: false,
     sortProps: true,
   }).createSchema('Report');
-  const { $schema: _draft07, definitions, ...top } = JSON.parse(
+  const {
+    $schema: _draft07,
+    definitions,
+    ...top
+  } = JSON.parse(
     JSON.stringify(generated, (key, value) => {
       if (key === '$ref' && typeof value === 'string') {
         if (!value.startsWith('#/definitions/')) throw new Error(`unexpected $ref ${value}`);

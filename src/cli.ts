@@ -11,7 +11,8 @@ function exitCodeTable(): string {
 }
 
 const oauth2Flag = '--oauth2-token-stdin';
-const oauth2Help = 'read an OAuth 2.0 access token from standard input and log in with XOAUTH2 where the server offers it (instead of SMTP_PASSWORD; never from a flag)';
+const oauth2Help =
+  'read an OAuth 2.0 access token from standard input and log in with XOAUTH2 where the server offers it (instead of SMTP_PASSWORD; never from a flag)';
 const caFileFlag = '--ca-file <path>';
 const dkimSelectorFlag = '--dkim-selector <name>';
 const dkimSelectorHelp = "check DKIM at this selector (<name>._domainkey.<domain>; repeatable) instead of the provider's own";
@@ -23,9 +24,17 @@ const sandboxHelp = 'run against a local SMTP server on loopback: see a complete
 /** Two or three command lines per command, for `--help` (the README has more). */
 const examples = {
   mailcheck: ['mailcheck test --sandbox', 'mailcheck doctor --dotenv .env.production', 'mailcheck probe smtp.example.com'],
-  test: ['mailcheck test --to you@example.com', 'mailcheck test --dotenv .env.production --to you@example.com', 'printf %s "$PASSWORD" | mailcheck test --password-stdin --to you@example.com'],
+  test: [
+    'mailcheck test --to you@example.com',
+    'mailcheck test --dotenv .env.production --to you@example.com',
+    'printf %s "$PASSWORD" | mailcheck test --password-stdin --to you@example.com',
+  ],
   doctor: ['mailcheck doctor', 'mailcheck doctor --json > doctor.json', 'mailcheck doctor --strict --report mailcheck-report.md'],
-  init: ['mailcheck init', 'mailcheck init --provider gmail', 'mailcheck init --provider resend --from app@example.com --to delivered@resend.dev --password-stdin --write'],
+  init: [
+    'mailcheck init',
+    'mailcheck init --provider gmail',
+    'mailcheck init --provider resend --from app@example.com --to delivered@resend.dev --password-stdin --write',
+  ],
   dns: ['mailcheck dns', 'mailcheck dns example.com --provider resend', 'mailcheck dns example.com --dkim-selector google --provider gmail'],
   probe: ['mailcheck probe', 'mailcheck probe smtp.example.com', 'mailcheck probe --auth --ports 465,587'],
 } as const;
@@ -59,7 +68,12 @@ export function buildProgram(signal: AbortSignal): Command {
     .description('Tells you why your email sending does not work, and how to fix it.')
     .version(version, '-V, --version')
     .option('-e, --dotenv <path>', 'read variables from this file (repeatable; later files win; default ./.env)', addDotenv)
-    .addOption(new Option('--env-file <path>', 'the same as --dotenv, but Node 20 acts on it too: a missing file ends the run with "node: <path>: not found" (exit 9)').argParser(addDotenv))
+    .addOption(
+      new Option(
+        '--env-file <path>',
+        'the same as --dotenv, but Node 20 acts on it too: a missing file ends the run with "node: <path>: not found" (exit 9)',
+      ).argParser(addDotenv),
+    )
     .option('--json', 'print one JSON document on stdout (see the README for its shape)')
     .option('--report <path>', 'also write the report as Markdown to this file, to paste into an issue (secrets masked)')
     .option('-q, --quiet', 'print only the verdict line (the exit code says the rest)')
@@ -67,7 +81,10 @@ export function buildProgram(signal: AbortSignal): Command {
     .option('--no-color', 'never colour the output (also NO_COLOR=1; FORCE_COLOR=1 forces it on)')
     .option('--no-input', 'never prompt (implied when not on a terminal or when CI is set)')
     .option('--timeout <duration>', 'bound for each step, e.g. 5s or 1500ms', '5s')
-    .option('--dns-server <ip[:port]>', "send every DNS query to this server: the DNS checks, and the lookups of the SMTP host and the Resend API (for split-horizon DNS, or a test server)")
+    .option(
+      '--dns-server <ip[:port]>',
+      'send every DNS query to this server: the DNS checks, and the lookups of the SMTP host and the Resend API (for split-horizon DNS, or a test server)',
+    )
     .addHelpText('after', `${withExamples('mailcheck')}\nExit codes:\n${exitCodeTable()}\n`)
     .showHelpAfterError('(run mailcheck --help for usage)')
     // Set before the commands are added, which copy it: each command's --help lists the global options too.
@@ -81,10 +98,12 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--to <address>', 'recipient of the test message (asked for on a terminal; with Resend, delivered@resend.dev is a test inbox)')
       .option(oauth2Flag, oauth2Help)
       .option('--sandbox', sandboxHelp),
-  ).addHelpText('after', withExamples('test')).action(async (_opts, command: Command) => {
-    const { runTest } = await import('./commands/test.js');
-    process.exitCode = await runTest(command.optsWithGlobals(), signal);
-  });
+  )
+    .addHelpText('after', withExamples('test'))
+    .action(async (_opts, command: Command) => {
+      const { runTest } = await import('./commands/test.js');
+      process.exitCode = await runTest(command.optsWithGlobals(), signal);
+    });
 
   addSmtpFlags(
     program
@@ -98,10 +117,12 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--no-dns', "skip the DNS checks of the sender's domain (SPF, DKIM, DMARC, MX)")
       .option(dkimSelectorFlag, dkimSelectorHelp, collect)
       .option('--sandbox', sandboxHelp),
-  ).addHelpText('after', withExamples('doctor')).action(async (_opts, command: Command) => {
-    const { runDoctor } = await import('./commands/doctor.js');
-    process.exitCode = await runDoctor(command.optsWithGlobals(), signal);
-  });
+  )
+    .addHelpText('after', withExamples('doctor'))
+    .action(async (_opts, command: Command) => {
+      const { runDoctor } = await import('./commands/doctor.js');
+      process.exitCode = await runDoctor(command.optsWithGlobals(), signal);
+    });
 
   addSmtpFlags(
     program
@@ -111,10 +132,12 @@ export function buildProgram(signal: AbortSignal): Command {
       .option('--region <region>', 'Amazon SES region, e.g. eu-west-1 (asked for on a terminal)')
       .option('--to <address>', 'recipient of the test message (asked for on a terminal)')
       .option('--write', 'without a terminal: write the values to .env (the last --dotenv) once the check passes'),
-  ).addHelpText('after', withExamples('init')).action(async (_opts, command: Command) => {
-    const { runInit } = await import('./commands/init.js');
-    process.exitCode = await runInit(command.optsWithGlobals(), signal);
-  });
+  )
+    .addHelpText('after', withExamples('init'))
+    .action(async (_opts, command: Command) => {
+      const { runInit } = await import('./commands/init.js');
+      process.exitCode = await runInit(command.optsWithGlobals(), signal);
+    });
 
   program
     .command('dns [domain]')
@@ -222,7 +245,11 @@ async function handleError(error: unknown, ending: Ending): Promise<number> {
 async function endEarly(ending: Ending, failureClass: FailureClass, error: ReportError, printMessage = true): Promise<number> {
   if (printMessage) process.stderr.write(inertOutput(`mailcheck: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`));
   if (ending.json) {
-    const [{ jsonDocumentWritten, renderJson }, { earlyEndReport }, { Output }] = await Promise.all([import('./render/json.js'), import('./report/model.js'), import('./render/output.js')]);
+    const [{ jsonDocumentWritten, renderJson }, { earlyEndReport }, { Output }] = await Promise.all([
+      import('./render/json.js'),
+      import('./report/model.js'),
+      import('./render/output.js'),
+    ]);
     if (!jsonDocumentWritten()) renderJson(new Output(), earlyEndReport(ending.command, failureClass, error, Math.round(performance.now() - ending.started)));
   }
   return ExitCode[failureClass];

@@ -27,13 +27,14 @@ export const exitCodeMeanings: Record<keyof typeof ExitCode, string> = {
   internal: 'unexpected internal error (a bug: please report it)',
   usage: 'bad command line (unknown option, missing --to without a terminal, ...)',
   config: 'configuration problem: missing, invalid or contradictory variables, or email disabled',
-  network: 'network: DNS failure, connection refused, timed out, unreachable or stalled, a greeting held too long, or the server refusing this client (5xx greeting)',
+  network:
+    'network: DNS failure, connection refused, timed out, unreachable or stalled, a greeting held too long, or the server refusing this client (5xx greeting)',
   tls: 'TLS: port and SMTP_SECURE disagree, STARTTLS not offered or failing on the server, handshake or certificate failure',
   auth: 'authentication: login rejected (535 and friends) or never answered, no mechanism for the credentials (OAuth2-only servers), or credentials refused over plaintext',
   envelope: 'sender or recipient rejected (550 at MAIL or RCPT, unverified domain, sandbox)',
   message: 'message rejected after DATA',
   temporary: 'temporary failure (421/4xx, rate limit, quota): retry later',
-  protocol: 'the server broke its protocol: garbage, oversized or out-of-order SMTP replies, or HTTP answers that are not the API\'s',
+  protocol: "the server broke its protocol: garbage, oversized or out-of-order SMTP replies, or HTTP answers that are not the API's",
   warnings: 'only warnings, and --strict was given',
   deliverability: 'receivers will reject or junk the mail: DNS records (SPF, DKIM, DMARC) of the sending domain are broken or do not cover the provider',
   interrupted: 'interrupted (Ctrl-C)',
@@ -45,7 +46,19 @@ export const exitCodeMeanings: Record<keyof typeof ExitCode, string> = {
  * at all (or only later) is the first thing to fix; DNS decides what happens to it afterwards.
  */
 const precedence: FailureClass[] = [
-  'interrupted', 'internal', 'usage', 'config', 'network', 'tls', 'protocol', 'auth', 'envelope', 'message', 'temporary', 'deliverability', 'warnings',
+  'interrupted',
+  'internal',
+  'usage',
+  'config',
+  'network',
+  'tls',
+  'protocol',
+  'auth',
+  'envelope',
+  'message',
+  'temporary',
+  'deliverability',
+  'warnings',
 ];
 
 export function exitCodeFor(classes: Iterable<FailureClass>): number {

@@ -11,4 +11,6 @@ import { probeDiagnosisIds } from '../probe/verdict.js';
 export type DiagnosisId = SmtpDiagnosisId | ResendDiagnosisId | DomainDiagnosisId | (typeof dnsDiagnosisIds)[number] | (typeof probeDiagnosisIds)[number];
 
 /** Each id once: two producers may find the same thing (an API error and the domain list both say resend.domain.not-verified). */
-export const diagnosisIds: readonly DiagnosisId[] = [...new Set<DiagnosisId>([...smtpDiagnosisIds, ...resendDiagnosisIds, ...domainDiagnosisIds, ...dnsDiagnosisIds, ...probeDiagnosisIds])];
+export const diagnosisIds: readonly DiagnosisId[] = [
+  ...new Set<DiagnosisId>([...smtpDiagnosisIds, ...resendDiagnosisIds, ...domainDiagnosisIds, ...dnsDiagnosisIds, ...probeDiagnosisIds]),
+];

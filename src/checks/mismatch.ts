@@ -20,7 +20,6 @@ export interface ProvenMismatch {
   failure?: SmtpFailure;
 }
 
-
 export interface MismatchWatchOptions {
   host: string;
   port: number;
@@ -119,7 +118,9 @@ export class ModeMismatchWatch {
         this.info(`implicit TLS on port ${this.o.port} did not work either (${describe(attempt)})`);
         return undefined;
       }
-      this.info(`implicit TLS on port ${this.o.port}: ${attempt.tls.protocol} handshake and greeting "${attempt.greeting ?? ''}" in ${attempt.ms} ms: this port speaks implicit TLS`);
+      this.info(
+        `implicit TLS on port ${this.o.port}: ${attempt.tls.protocol} handshake and greeting "${attempt.greeting ?? ''}" in ${attempt.ms} ms: this port speaks implicit TLS`,
+      );
       const proven: ProvenMismatch = {
         diagnosis: implicitTlsProven({
           port: this.o.port,
@@ -127,7 +128,11 @@ export class ModeMismatchWatch {
           proof: `no greeting arrived in plain text within ${waited} ms, while implicit TLS to the same port completed a ${attempt.tls.protocol} handshake and the server greeted`,
           ...(attempt.greeting ? { greeting: attempt.greeting } : {}),
         }),
-        failure: { stage: 'greeting', code: 'EMODEMISMATCH', message: `no plain-text greeting within ${waited} ms; port ${this.o.port} answered in implicit TLS` },
+        failure: {
+          stage: 'greeting',
+          code: 'EMODEMISMATCH',
+          message: `no plain-text greeting within ${waited} ms; port ${this.o.port} answered in implicit TLS`,
+        },
       };
       // Only a walk still waiting for its greeting is ended: one that got it is fine as configured.
       if (this.greetingStarted !== undefined) {
@@ -147,7 +152,9 @@ export class ModeMismatchWatch {
       return undefined;
     }
     const starttls = attempt.capabilities?.starttlsOffered;
-    this.info(`port ${this.o.port} greets in plain text ("${attempt.greeting}")${starttls === undefined ? '' : starttls ? ' and offers STARTTLS' : ' and does not offer STARTTLS'}`);
+    this.info(
+      `port ${this.o.port} greets in plain text ("${attempt.greeting}")${starttls === undefined ? '' : starttls ? ' and offers STARTTLS' : ' and does not offer STARTTLS'}`,
+    );
     return {
       diagnosis: plainSmtpProven({
         port: this.o.port,

@@ -88,7 +88,9 @@ function smtpNetworkCheck(settings: SmtpSettings, send: boolean): NetworkCheck {
         ...(walk.tls ? { tls: walk.tls } : {}),
         ...(auth ? { auth } : {}),
         stages: walk.stages,
-        ...(ctx.send && walk.ok ? { message: { ...(walk.messageId ? { id: walk.messageId } : {}), ...(walk.accepted ? { serverReply: walk.accepted } : {}) } } : {}),
+        ...(ctx.send && walk.ok
+          ? { message: { ...(walk.messageId ? { id: walk.messageId } : {}), ...(walk.accepted ? { serverReply: walk.accepted } : {}) } }
+          : {}),
       };
     },
   };
@@ -114,7 +116,12 @@ function resendNetworkCheck(loaded: LoadedConfig, send: boolean): NetworkCheck |
   return {
     title: `Resend API at ${endpoint.baseUrl} (${send ? 'sending one test email' : 'nothing is sent'})`,
     run: (ctx) =>
-      resendFindings(settings, endpoint, ctx, send ? { recipient: ctx.recipient ?? settings.sender.address } : { sendSkipReason: 'no email sent (use --send to send one)' }),
+      resendFindings(
+        settings,
+        endpoint,
+        ctx,
+        send ? { recipient: ctx.recipient ?? settings.sender.address } : { sendSkipReason: 'no email sent (use --send to send one)' },
+      ),
   };
 }
 
@@ -124,7 +131,12 @@ function resendNetworkCheck(loaded: LoadedConfig, send: boolean): NetworkCheck |
  */
 function withRelayApiCheck(smtp: NetworkCheck, settings: SmtpSettings, baseUrl: string | undefined): NetworkCheck {
   if (settings.provider !== 'resend') {
-    const skipped: Check = { id: 'resend.key', status: 'skip', title: 'API key', detail: `--api-check applies to Resend's relay (smtp.resend.com), not ${settings.host}` };
+    const skipped: Check = {
+      id: 'resend.key',
+      status: 'skip',
+      title: 'API key',
+      detail: `--api-check applies to Resend's relay (smtp.resend.com), not ${settings.host}`,
+    };
     return {
       title: smtp.title,
       async run(ctx) {
@@ -146,7 +158,12 @@ function withRelayApiCheck(smtp: NetworkCheck, settings: SmtpSettings, baseUrl: 
   };
 }
 
-async function resendFindings(settings: ResendSettings, endpoint: ResendEndpoint, ctx: NetworkContext, send: { recipient?: string; sendSkipReason?: string }): Promise<NetworkFindings> {
+async function resendFindings(
+  settings: ResendSettings,
+  endpoint: ResendEndpoint,
+  ctx: NetworkContext,
+  send: { recipient?: string; sendSkipReason?: string },
+): Promise<NetworkFindings> {
   const { runResendChecks } = await import('../resend/checks.js');
   const outcome = await runResendChecks({
     settings,

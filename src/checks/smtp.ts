@@ -39,7 +39,17 @@ const checkStages: { id: string; title: string; stages: SmtpStage[] }[] = [
 export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcome> {
   const s = o.settings;
   // Proves a port/SMTP_SECURE mismatch by trying the other mode, instead of waiting for timeouts.
-  const mismatch = new ModeMismatchWatch({ host: s.host, port: s.port, secure: s.secure, names: s.names, timeoutMs: o.timeoutMs, recorder: o.recorder, ...(o.ca ? { ca: o.ca } : {}), ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+  const mismatch = new ModeMismatchWatch({
+    host: s.host,
+    port: s.port,
+    secure: s.secure,
+    names: s.names,
+    timeoutMs: o.timeoutMs,
+    recorder: o.recorder,
+    ...(o.ca ? { ca: o.ca } : {}),
+    ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   const walk = await walkSmtp({
     host: s.host,
     port: s.port,
@@ -68,7 +78,9 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
   if (proven?.failure) walk.failure = proven.failure;
   const diagnoses = proven
     ? [proven.diagnosis]
-    : walk.failure && walk.failure.code !== 'EABORT' ? [await diagnose(walk.failure, { ...diagnosisContext(s, o.recipient, walk), ...(o.ca ? { customCa: true } : {}) })] : [];
+    : walk.failure && walk.failure.code !== 'EABORT'
+      ? [await diagnose(walk.failure, { ...diagnosisContext(s, o.recipient, walk), ...(o.ca ? { customCa: true } : {}) })]
+      : [];
   return { walk, checks: checksFromWalk(walk, o.deliver), diagnoses };
 }
 

@@ -35,7 +35,11 @@ export async function runDns(domainArg: string | undefined, options: DnsCommandO
   const loaded = loadConfig({ env: process.env, flags: {}, ...(options.dotenv ? { envFiles: options.dotenv } : {}) });
   const domain = domainArg !== undefined ? domainFromArgument(domainArg) : senderDomain(loaded);
   if (!domain) {
-    throw new UserError('no domain to check: give one (mailcheck dns example.com), or set SMTP_SENDER or RESEND_SENDER_EMAIL', ExitCode.config, 'mailcheck dns example.com');
+    throw new UserError(
+      'no domain to check: give one (mailcheck dns example.com), or set SMTP_SENDER or RESEND_SENDER_EMAIL',
+      ExitCode.config,
+      'mailcheck dns example.com',
+    );
   }
   const who = options.provider !== undefined ? providerFromFlag(options.provider) : providerOf(loaded);
 
@@ -43,7 +47,9 @@ export async function runDns(domainArg: string | undefined, options: DnsCommandO
   // This command judges DNS, not the configuration: its lint findings (a half-set block) are doctor's business.
   const session = new Session('dns', { ...loaded, lint: [] }, live);
   session.printHeader();
-  session.showTranscript(`DNS records of ${domain}, for ${who.provider ? `${who.provider.label} (${who.providerReason})` : 'an unknown provider'}${server ? `, asking ${server}` : ''}`);
+  session.showTranscript(
+    `DNS records of ${domain}, for ${who.provider ? `${who.provider.label} (${who.providerReason})` : 'an unknown provider'}${server ? `, asking ${server}` : ''}`,
+  );
   live.progress.update(`reading the DNS records of ${domain}…`);
   const dns = createDnsClient({ timeoutMs, recorder: live.recorder, signal, ...(server ? { server } : {}) });
   const judged = await runDnsChecks({ domain, ...who, ...(options.dkimSelector ? { selectors: options.dkimSelector } : {}) }, dns);
@@ -89,7 +95,11 @@ export function domainFromArgument(text: string): string {
   const ascii = bare.includes('@') ? '' : domainToASCII(bare);
   const labels = ascii ? ascii.split('.') : [];
   if (labels.length < 2 || !labels.every((label) => label.length <= 63 && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(label))) {
-    throw new UserError(`${safeLine(JSON.stringify(text), 200)} is not a domain name`, ExitCode.usage, 'give the domain of the sender address, e.g. mailcheck dns example.com');
+    throw new UserError(
+      `${safeLine(JSON.stringify(text), 200)} is not a domain name`,
+      ExitCode.usage,
+      'give the domain of the sender address, e.g. mailcheck dns example.com',
+    );
   }
   return ascii;
 }
@@ -118,7 +128,11 @@ function providerOf(loaded: LoadedConfig): { provider?: ProviderInfo; providerRe
 function providerFromFlag(text: string): { provider: ProviderInfo; providerReason: string } {
   const id = text.trim().toLowerCase();
   if (!(knownProviders as string[]).includes(id)) {
-    throw new UserError(`--provider ${safeLine(JSON.stringify(text), 200)} is not one mailcheck knows`, ExitCode.usage, `use one of ${knownProviders.join(', ')}`);
+    throw new UserError(
+      `--provider ${safeLine(JSON.stringify(text), 200)} is not one mailcheck knows`,
+      ExitCode.usage,
+      `use one of ${knownProviders.join(', ')}`,
+    );
   }
   return { provider: providerInfo(id as KnownProvider), providerReason: `--provider ${id}` };
 }

@@ -41,7 +41,16 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
     const live = new Live(options);
     const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
     // Started before the report's modules load: they load while the server is still answering.
-    const running = check && live.start(check, { send: options.send === true, timeoutMs, signal, ...(recipient ? { recipient } : {}), ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
+    const running =
+      check &&
+      live.start(check, {
+        send: options.send === true,
+        timeoutMs,
+        signal,
+        ...(recipient ? { recipient } : {}),
+        ...(ca ? { ca } : {}),
+        ...(dnsServer ? { dnsServer } : {}),
+      });
     const { Session } = await import('./session.js');
     const session = new Session('doctor', loaded, live);
     session.printHeader();
@@ -54,7 +63,13 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
       // The sandbox's sender domain (mailcheck.test) is reserved: no DNS anywhere has records for it.
       if (options.dns !== false && !sandbox) {
         const { withDnsFindings } = await import('./dns.js');
-        findings = await withDnsFindings(findings, loaded, { timeoutMs, server: dnsServer, ...(options.dkimSelector ? { dkimSelector: options.dkimSelector } : {}) }, live.recorder, signal);
+        findings = await withDnsFindings(
+          findings,
+          loaded,
+          { timeoutMs, server: dnsServer, ...(options.dkimSelector ? { dkimSelector: options.dkimSelector } : {}) },
+          live.recorder,
+          signal,
+        );
         if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
       }
     }

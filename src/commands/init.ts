@@ -55,7 +55,10 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   const preset = await questions.choosePreset(options.provider, suggestedPreset(current));
   const values = preset.kind === 'smtp' ? await askSmtp(preset, options, questions, current, guide) : await askResendApi(options, questions, current, guide);
   const recipient = await questions.ask('--to', options.to, validAddress, (p) =>
-    p.input({ message: `Send the test message to which address?${preset.id.startsWith('resend') ? ' (delivered@resend.dev accepts anything)' : ''}`, validate: validAddress }),
+    p.input({
+      message: `Send the test message to which address?${preset.id.startsWith('resend') ? ' (delivered@resend.dev accepts anything)' : ''}`,
+      validate: validAddress,
+    }),
   );
   questions.failIfMissing();
 
@@ -67,7 +70,14 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   let findings: NetworkFindings = { checks: [], diagnoses: [] };
   if (check) {
     session.showTranscript(check.title);
-    findings = await live.start(check, { send: true, timeoutMs, signal, ...(recipient ? { recipient: recipient.value } : {}), ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
+    findings = await live.start(check, {
+      send: true,
+      timeoutMs,
+      signal,
+      ...(recipient ? { recipient: recipient.value } : {}),
+      ...(ca ? { ca } : {}),
+      ...(dnsServer ? { dnsServer } : {}),
+    });
     if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
   }
   const report = session.finish(findings);
@@ -136,12 +146,16 @@ class Questions {
   }
 
   async choosePreset(given: string | undefined, suggested: PresetId | undefined): Promise<Preset> {
-    const choice = await this.ask('--provider', given, (id) => (findPreset(id) ? true : `not a provider; choose one of ${presetIds.join(', ')}`), (p) =>
-      p.select({
-        message: 'Which provider sends your email?',
-        choices: presets.map((preset) => ({ value: preset.id as string, name: preset.label, description: preset.summary })),
-        ...(suggested ? { default: suggested } : {}),
-      }),
+    const choice = await this.ask(
+      '--provider',
+      given,
+      (id) => (findPreset(id) ? true : `not a provider; choose one of ${presetIds.join(', ')}`),
+      (p) =>
+        p.select({
+          message: 'Which provider sends your email?',
+          choices: presets.map((preset) => ({ value: preset.id as string, name: preset.label, description: preset.summary })),
+          ...(suggested ? { default: suggested } : {}),
+        }),
     );
     if (!choice) this.failIfMissing();
     return findPreset(choice!.value)!;
@@ -186,17 +200,21 @@ function secureForPort(port: number | undefined): string | undefined {
 async function askSmtp(preset: SmtpPreset, o: InitOptions, q: Questions, current: LoadedConfig, guide: Output): Promise<Values> {
   const fromPreset: Source = { kind: 'setup', detail: `the ${preset.label} preset` };
   const region = preset.region
-    ? await q.ask('--region', o.region, validRegion, (p) => p.input({ message: preset.region!.message, default: preset.region!.default, validate: validRegion }))
+    ? await q.ask('--region', o.region, validRegion, (p) =>
+        p.input({ message: preset.region!.message, default: preset.region!.default, validate: validRegion }),
+      )
     : undefined;
   if (preset.region && !region) q.failIfMissing();
   explain(preset, guide, region?.value);
 
   const host = preset.host
-    ? q.given('--host', o.host, validHost) ?? { value: preset.host(region?.value), source: fromPreset }
+    ? (q.given('--host', o.host, validHost) ?? { value: preset.host(region?.value), source: fromPreset })
     : await q.ask('--host', o.host, validHost, (p) => p.input({ message: 'SMTP server host name (e.g. smtp.example.com)', validate: validHost }));
   const port = preset.host
-    ? q.given('--port', o.port, validPort) ?? { value: String(preset.port), source: fromPreset }
-    : await q.ask('--port', o.port, validPort, (p) => p.input({ message: 'Port (587 for STARTTLS, 465 for implicit TLS)', default: String(preset.port), validate: validPort }));
+    ? (q.given('--port', o.port, validPort) ?? { value: String(preset.port), source: fromPreset })
+    : await q.ask('--port', o.port, validPort, (p) =>
+        p.input({ message: 'Port (587 for STARTTLS, 465 for implicit TLS)', default: String(preset.port), validate: validPort }),
+      );
   const portNumber = parsePort(port?.value ?? '');
   const derived = secureForPort(portNumber);
   const secure =
@@ -218,16 +236,22 @@ async function askSmtp(preset: SmtpPreset, o: InitOptions, q: Questions, current
   const rule = preset.user;
   let user: Answer | undefined =
     rule.kind === 'fixed'
-      ? q.given('--user', o.user, required) ?? { value: rule.value, source: fromPreset }
+      ? (q.given('--user', o.user, required) ?? { value: rule.value, source: fromPreset })
       : rule.kind === 'ask'
-        ? await q.ask('--user', o.user, required, (p) => p.input({ message: `${rule.message}${rule.placeholder ? ` (e.g. ${rule.placeholder})` : ''}`, validate: required }))
+        ? await q.ask('--user', o.user, required, (p) =>
+            p.input({ message: `${rule.message}${rule.placeholder ? ` (e.g. ${rule.placeholder})` : ''}`, validate: required }),
+          )
         : undefined;
   const password = await q.secret(variableNames.password, preset.secret.message, preset.secret.validate ?? required);
   if (rule.kind === 'secret' && password) user = { value: password.value, source: { kind: 'setup', detail: `the ${preset.label} preset: same as the token` } };
   // Mailbox providers send as the login address; offer it as the sender.
   const suggestedSender = user && parseAddress(user.value) ? user.value : undefined;
   const sender = await q.ask('--from', o.from, validAddress, (p) =>
-    p.input({ message: `Sender address (From)${preset.id === 'resend' ? ', on a domain verified in Resend' : ''}`, ...(suggestedSender ? { default: suggestedSender } : {}), validate: validAddress }),
+    p.input({
+      message: `Sender address (From)${preset.id === 'resend' ? ', on a domain verified in Resend' : ''}`,
+      ...(suggestedSender ? { default: suggestedSender } : {}),
+      validate: validAddress,
+    }),
   );
   return settingsFrom(current, { host, port, secure, user, password, sender });
 }
@@ -236,7 +260,9 @@ async function askResendApi(o: InitOptions, q: Questions, current: LoadedConfig,
   const preset = findPreset('resend-api')!;
   explain(preset, guide);
   const apiKey = await q.secret(variableNames.apiKey, preset.secret.message, preset.secret.validate ?? required);
-  const senderEmail = await q.ask('--from', o.from, validAddress, (p) => p.input({ message: 'Sender address, on a domain verified in Resend', validate: validAddress }));
+  const senderEmail = await q.ask('--from', o.from, validAddress, (p) =>
+    p.input({ message: 'Sender address, on a domain verified in Resend', validate: validAddress }),
+  );
   return settingsFrom(current, { apiKey, senderEmail });
 }
 
@@ -257,7 +283,6 @@ function settingsFrom(current: LoadedConfig, answers: Partial<Record<SettingKey,
   return values;
 }
 
-
 /** The variables to write; choosing the Resend API also drops SMTP_*, which would otherwise win. */
 function changesFor(preset: Preset, values: Values): EnvChange[] {
   const set: EnvChange[] = Object.values(values).map((s) => ({ name: s.name, value: s.value }));
@@ -271,6 +296,8 @@ function warnAboutEnvironment(changes: readonly EnvChange[], target: string, out
   for (const change of changes) {
     const exported = process.env[change.name];
     if (exported === undefined || ('value' in change && exported === change.value)) continue;
-    output.err(`Note: ${change.name} is also set in the environment, which wins over ${target}; unset it there (unset ${change.name}) for the file to take effect.\n`);
+    output.err(
+      `Note: ${change.name} is also set in the environment, which wins over ${target}; unset it there (unset ${change.name}) for the file to take effect.\n`,
+    );
   }
 }

@@ -78,7 +78,8 @@ const maxCaFileBytes = 1024 * 1024;
 export function readCaFile(path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
   const named = `--ca-file ${JSON.stringify(path)}`;
-  const fail = (problem: string) => new UserError(`${named} ${problem}`, ExitCode.usage, 'give a PEM file holding the CA certificate (-----BEGIN CERTIFICATE-----)');
+  const fail = (problem: string) =>
+    new UserError(`${named} ${problem}`, ExitCode.usage, 'give a PEM file holding the CA certificate (-----BEGIN CERTIFICATE-----)');
   let text: string;
   try {
     text = readBoundedText(path, maxCaFileBytes);
@@ -103,7 +104,11 @@ export function readCaFile(path: string | undefined): string | undefined {
 /** The secret --password-stdin or --oauth2-token-stdin reads: stdin holds one, so not both. */
 export async function stdinSecret(o: SmtpFlagOptions): Promise<{ stdinSecret?: { key: 'password' | 'oauth2Token'; value: string } }> {
   if (o.passwordStdin && o.oauth2TokenStdin) {
-    throw new UserError('--password-stdin and --oauth2-token-stdin both read standard input', ExitCode.usage, 'give one of them; put the other in .env (SMTP_PASSWORD or SMTP_OAUTH2_TOKEN)');
+    throw new UserError(
+      '--password-stdin and --oauth2-token-stdin both read standard input',
+      ExitCode.usage,
+      'give one of them; put the other in .env (SMTP_PASSWORD or SMTP_OAUTH2_TOKEN)',
+    );
   }
   if (o.passwordStdin) return { stdinSecret: { key: 'password', value: await readPasswordFromStdin() } };
   if (o.oauth2TokenStdin) return { stdinSecret: { key: 'oauth2Token', value: await readPasswordFromStdin() } };
@@ -113,18 +118,29 @@ export async function stdinSecret(o: SmtpFlagOptions): Promise<{ stdinSecret?: {
 /** The whole of stdin, minus the one line end `echo` and here-strings add. */
 export async function readPasswordFromStdin(stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
   if (stdin.isTTY) {
-    throw new UserError('--password-stdin reads the password from a pipe, but stdin is a terminal', ExitCode.usage, 'pipe it in: printf %s "$SMTP_PASSWORD" | mailcheck test --password-stdin');
+    throw new UserError(
+      '--password-stdin reads the password from a pipe, but stdin is a terminal',
+      ExitCode.usage,
+      'pipe it in: printf %s "$SMTP_PASSWORD" | mailcheck test --password-stdin',
+    );
   }
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** --dns-server, checked before anything touches the network. */
 export function dnsServerFromFlag(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   const server = parseDnsServer(text.trim());
-  if (!server) throw new UserError(`--dns-server ${safeLine(JSON.stringify(text), 200)} is not an IP address with an optional port`, ExitCode.usage, 'write it as 127.0.0.1, 127.0.0.1:5353 or [::1]:5353');
+  if (!server)
+    throw new UserError(
+      `--dns-server ${safeLine(JSON.stringify(text), 200)} is not an IP address with an optional port`,
+      ExitCode.usage,
+      'write it as 127.0.0.1, 127.0.0.1:5353 or [::1]:5353',
+    );
   return server;
 }
 

@@ -41,7 +41,12 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   const timeoutMs = options.timeout === undefined ? defaultProbeTimeoutMs : parseTimeout(options.timeout);
   const explicitPorts = options.ports === undefined ? undefined : parsePortList(options.ports);
   const caFile = readCaFile(options.caFile);
-  if (options.sandbox && hostArgument !== undefined) throw new UserError('--sandbox probes the local sandbox server, not a host of your choice', ExitCode.usage, `leave out ${safeLine(hostArgument, 100)}, or --sandbox`);
+  if (options.sandbox && hostArgument !== undefined)
+    throw new UserError(
+      '--sandbox probes the local sandbox server, not a host of your choice',
+      ExitCode.usage,
+      `leave out ${safeLine(hostArgument, 100)}, or --sandbox`,
+    );
   const sandbox = await sandboxFromFlag(options);
   try {
     return await probe(hostArgument, options, signal, timeoutMs, explicitPorts, sandbox ? sandbox.ca : caFile, sandbox);
@@ -50,7 +55,15 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   }
 }
 
-async function probe(hostArgument: string | undefined, options: ProbeOptions, signal: AbortSignal, timeoutMs: number, explicitPorts: number[] | undefined, ca: string | undefined, sandbox: Sandbox | undefined): Promise<number> {
+async function probe(
+  hostArgument: string | undefined,
+  options: ProbeOptions,
+  signal: AbortSignal,
+  timeoutMs: number,
+  explicitPorts: number[] | undefined,
+  ca: string | undefined,
+  sandbox: Sandbox | undefined,
+): Promise<number> {
   const dnsServer = dnsServerFromFlag(options.dnsServer);
   const loaded = sandbox
     ? sandboxConfig(sandbox)
@@ -67,7 +80,8 @@ async function probe(hostArgument: string | undefined, options: ProbeOptions, si
   const host = checkProbeHost(hostArgument ?? configuredHost!);
   const sameHost = configuredHost?.toLowerCase() === host.toLowerCase();
   const configuredPort = sameHost ? parsePort(settings.port?.value ?? '') : undefined;
-  const configured = configuredPort === undefined ? undefined : { port: configuredPort, mode: (parseSecure(settings.secure?.value) ? 'implicit-tls' : 'starttls') as ProbeMode };
+  const configured =
+    configuredPort === undefined ? undefined : { port: configuredPort, mode: (parseSecure(settings.secure?.value) ? 'implicit-tls' : 'starttls') as ProbeMode };
   const login = options.auth ? credentials(loaded) : undefined;
   const names = smtpNames(loaded.config);
   const provider = recogniseProvider(host)?.id;
@@ -84,8 +98,18 @@ async function probe(hostArgument: string | undefined, options: ProbeOptions, si
 
   const resolved = await resolveAddresses(host, { server: dnsServer, timeoutMs });
   if ('failure' in resolved) {
-    const diagnosis = diagnoseSmtpFailure(resolved.failure, { host, port: configuredPort ?? ports[0]!, secure: false, names, ...(provider ? { provider } : {}) });
-    return session.finish({ checks: [{ id: 'probe.dns', status: 'fail', title: `resolve ${host}`, detail: resolved.failure.message }], diagnoses: [diagnosis], probe: report }).result.exitCode;
+    const diagnosis = diagnoseSmtpFailure(resolved.failure, {
+      host,
+      port: configuredPort ?? ports[0]!,
+      secure: false,
+      names,
+      ...(provider ? { provider } : {}),
+    });
+    return session.finish({
+      checks: [{ id: 'probe.dns', status: 'fail', title: `resolve ${host}`, detail: resolved.failure.message }],
+      diagnoses: [diagnosis],
+      probe: report,
+    }).result.exitCode;
   }
   report.addresses = resolved.addresses;
   report.cells = await probeMatrix({
@@ -101,7 +125,14 @@ async function probe(hostArgument: string | undefined, options: ProbeOptions, si
   if (signal.aborted) return session.finishInterrupted({ checks: [], probe: report }).result.exitCode;
   const recommendation = recommend({ cells: report.cells, names, ...(configured ? { configured } : {}) });
   if (recommendation) report.recommendation = recommendation;
-  const { checks, diagnoses } = probeVerdict({ report, names, auth: login !== undefined, ...(ca ? { customCa: true } : {}), ...(provider ? { provider } : {}), ...(login ? { user: login.user } : {}) });
+  const { checks, diagnoses } = probeVerdict({
+    report,
+    names,
+    auth: login !== undefined,
+    ...(ca ? { customCa: true } : {}),
+    ...(provider ? { provider } : {}),
+    ...(login ? { user: login.user } : {}),
+  });
   progress.stop();
   session.human?.extra(renderProbe(report, session.mode.color));
   return session.finish({ checks, diagnoses, probe: report }).result.exitCode;
@@ -112,7 +143,11 @@ function credentials(loaded: LoadedConfig): { user: string; password: string } {
   const password = loaded.config.settings.password?.value;
   if (!user || !password) {
     const names = smtpNames(loaded.config);
-    throw new UserError(`--auth logs in with ${names.user} and ${names.password}, but ${!user ? names.user : names.password} is not set`, ExitCode.config, `set both in .env, or pipe the password in: printf %s "$PASSWORD" | mailcheck probe --auth --password-stdin`);
+    throw new UserError(
+      `--auth logs in with ${names.user} and ${names.password}, but ${!user ? names.user : names.password} is not set`,
+      ExitCode.config,
+      `set both in .env, or pipe the password in: printf %s "$PASSWORD" | mailcheck probe --auth --password-stdin`,
+    );
   }
   return { user, password };
 }

@@ -9,7 +9,9 @@ import type { OutputMode } from '../render/mode.js';
  */
 export async function askRecipient(mode: OutputMode, suggestion?: string): Promise<string> {
   if (!mode.interactive) {
-    const hint = suggestion ? `add --to ${suggestion} (Resend's test inbox), or --to you@example.com` : 'add --to you@example.com (Resend accounts can use delivered@resend.dev)';
+    const hint = suggestion
+      ? `add --to ${suggestion} (Resend's test inbox), or --to you@example.com`
+      : 'add --to you@example.com (Resend accounts can use delivered@resend.dev)';
     throw new UserError('no recipient: `mailcheck test` sends one real message and needs --to', ExitCode.usage, hint);
   }
   const { input } = await import('@inquirer/prompts');

@@ -11,7 +11,8 @@ import type { Sandbox } from '../sandbox/server.js';
  */
 export async function sandboxFromFlag(options: { sandbox?: boolean; caFile?: string }): Promise<Sandbox | undefined> {
   if (!options.sandbox) return undefined;
-  if (options.caFile !== undefined) throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
+  if (options.caFile !== undefined)
+    throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
   return (await import('../sandbox/server.js')).startSandbox();
 }
 

@@ -67,7 +67,19 @@ export class Session {
   }
 
   /** Builds the report, prints it in the chosen form, and returns the exit code. */
-  finish(parts: { checks: Check[]; diagnoses: Diagnosis[]; tls?: TlsInfo; auth?: Report['auth']; stages?: StageTiming[]; message?: Report['message']; probe?: Report['probe'] }, strict = false, interrupted = false): Report {
+  finish(
+    parts: {
+      checks: Check[];
+      diagnoses: Diagnosis[];
+      tls?: TlsInfo;
+      auth?: Report['auth'];
+      stages?: StageTiming[];
+      message?: Report['message'];
+      probe?: Report['probe'];
+    },
+    strict = false,
+    interrupted = false,
+  ): Report {
     this.progress.stop();
     const base = { lint: this.loaded.lint, checks: withExpiryCheck(parts.checks, parts.tls), diagnoses: parts.diagnoses };
     const report: Report = {

@@ -49,7 +49,12 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     }
     if (!check) {
       const exitCode = session.finish({ checks: [], diagnoses: [] }).result.exitCode;
-      return offerFix(session, loaded.lint.filter((f) => f.status === 'fail'), exitCode, () => runTest(options, signal));
+      return offerFix(
+        session,
+        loaded.lint.filter((f) => f.status === 'fail'),
+        exitCode,
+        () => runTest(options, signal),
+      );
     }
     if (running === undefined) {
       recipient = await askRecipient(session.mode, loaded.detection.provider === 'resend' ? resendTestRecipient : undefined);

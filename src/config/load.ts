@@ -21,7 +21,11 @@ export function loadConfig(input: ResolveInput): LoadedConfig {
     if (error instanceof EnvFileError) {
       // A relative path is relative to where mailcheck runs, which under npx, CI or a script is often not where the user thinks.
       const where = isAbsolute(error.path) ? '' : ` (looked in ${process.cwd()})`;
-      throw new UserError(`cannot read the env file ${error.path}: ${error.reason}${where}`, ExitCode.config, 'check the --dotenv path, or leave it out to read ./.env');
+      throw new UserError(
+        `cannot read the env file ${error.path}: ${error.reason}${where}`,
+        ExitCode.config,
+        'check the --dotenv path, or leave it out to read ./.env',
+      );
     }
     throw error;
   }

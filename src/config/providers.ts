@@ -62,10 +62,18 @@ const registry: Record<KnownProvider, ProviderInfo> = {
       dkim: { selectors: ['s1', 's2'], published: 'cname' },
     },
   },
-  ses: { id: 'ses', label: 'Amazon SES', dns: { spfInclude: 'include:amazonses.com', envelope: { kind: 'provider', setup: 'a custom MAIL FROM domain in SES' } } },
+  ses: {
+    id: 'ses',
+    label: 'Amazon SES',
+    dns: { spfInclude: 'include:amazonses.com', envelope: { kind: 'provider', setup: 'a custom MAIL FROM domain in SES' } },
+  },
   office365: { id: 'office365', label: 'Office 365', dns: { spfInclude: 'include:spf.protection.outlook.com', envelope: { kind: 'from-domain' } } },
   mailgun: { id: 'mailgun', label: 'Mailgun', dns: { spfInclude: 'include:mailgun.org', envelope: { kind: 'from-domain' } } },
-  postmark: { id: 'postmark', label: 'Postmark', dns: { spfInclude: 'include:spf.mtasv.net', envelope: { kind: 'provider', setup: "a custom Return-Path domain in Postmark" } } },
+  postmark: {
+    id: 'postmark',
+    label: 'Postmark',
+    dns: { spfInclude: 'include:spf.mtasv.net', envelope: { kind: 'provider', setup: 'a custom Return-Path domain in Postmark' } },
+  },
 };
 
 const hosts: { match: RegExp; id: KnownProvider; label?: string }[] = [

@@ -47,7 +47,10 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   for (const file of files) {
     for (const [key, lines] of file.duplicates) {
       if (isKnownVariable(key)) {
-        notes.push({ message: `${key} is set ${lines.length} times in ${file.path} (lines ${lines.join(', ')}); the last one wins`, fix: `keep one ${key} line in ${file.path}` });
+        notes.push({
+          message: `${key} is set ${lines.length} times in ${file.path} (lines ${lines.join(', ')}); the last one wins`,
+          fix: `keep one ${key} line in ${file.path}`,
+        });
       }
     }
     notes.push(...fileValueNotes(file));
@@ -59,14 +62,23 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
       ...files.map((file) => fromFile(file, key, notes)),
       fromEnv(input.env, key, notes),
       fromFlag(key, input.flags?.[key]),
-      input.stdinSecret?.key === key ? { name: variableNames[key][0]!, value: input.stdinSecret.value, source: { kind: 'stdin', flag: key === 'password' ? '--password-stdin' : '--oauth2-token-stdin' } } : undefined,
+      input.stdinSecret?.key === key
+        ? {
+            name: variableNames[key][0]!,
+            value: input.stdinSecret.value,
+            source: { kind: 'stdin', flag: key === 'password' ? '--password-stdin' : '--oauth2-token-stdin' },
+          }
+        : undefined,
     ];
     const winner = layers.filter((s): s is Setting => s !== undefined).at(-1);
     if (winner) settings[key] = winner;
   }
   for (const setting of Object.values(settings)) {
     if (setting.value.trim() === '') {
-      notes.push({ message: `${setting.name} is set but empty (from ${describeSource(setting.source)}); an empty value counts as unset`, fix: `give ${setting.name} a value, or remove it` });
+      notes.push({
+        message: `${setting.name} is set but empty (from ${describeSource(setting.source)}); an empty value counts as unset`,
+        fix: `give ${setting.name} a value, or remove it`,
+      });
     }
   }
   return { settings, files: files.map((f) => f.path), candidates: unreadCandidates(files.map((f) => f.path)), notes };
@@ -101,25 +113,43 @@ function fileValueNotes(file: EnvFile): ConfigNote[] {
     if (!isKnownVariable(key)) continue;
     const where = `${file.path} line ${entry.line}`;
     if (entry.cutAtHash) {
-      notes.push({ message: `${key} (${where}) has a # inside its unquoted value: dotenv, and so your app, reads everything from the # on as a comment`, fix: `put the value of ${key} in single quotes if the # belongs to it` });
+      notes.push({
+        message: `${key} (${where}) has a # inside its unquoted value: dotenv, and so your app, reads everything from the # on as a comment`,
+        fix: `put the value of ${key} in single quotes if the # belongs to it`,
+      });
     }
     if (entry.value.includes('\uFFFD')) {
-      notes.push({ message: `${key} (${where}) contains bytes that are not UTF-8`, fix: `save ${file.path} as UTF-8 so its non-ASCII characters reach the server as written` });
+      notes.push({
+        message: `${key} (${where}) contains bytes that are not UTF-8`,
+        fix: `save ${file.path} as UTF-8 so its non-ASCII characters reach the server as written`,
+      });
     }
   }
   return notes;
 }
 
 function fromFile(file: EnvFile, key: SettingKey, notes: ConfigNote[]): Setting | undefined {
-  return pickAlias(key, (name) => file.values.get(name)?.value, notes, `in ${file.path}`, (name) => ({
-    kind: 'file',
-    path: file.path,
-    line: file.values.get(name)!.line,
-  }));
+  return pickAlias(
+    key,
+    (name) => file.values.get(name)?.value,
+    notes,
+    `in ${file.path}`,
+    (name) => ({
+      kind: 'file',
+      path: file.path,
+      line: file.values.get(name)!.line,
+    }),
+  );
 }
 
 function fromEnv(env: NodeJS.ProcessEnv, key: SettingKey, notes: ConfigNote[]): Setting | undefined {
-  return pickAlias(key, (name) => env[name], notes, 'in the environment', () => ({ kind: 'env' }));
+  return pickAlias(
+    key,
+    (name) => env[name],
+    notes,
+    'in the environment',
+    () => ({ kind: 'env' }),
+  );
 }
 
 function fromFlag(key: SettingKey, flag: FlagValue | undefined): Setting | undefined {
@@ -138,7 +168,10 @@ function pickAlias(
   const present = variableNames[key].filter((name) => lookup(name) !== undefined);
   if (present.length === 0) return undefined;
   if (present.length > 1 && new Set(present.map(lookup)).size > 1) {
-    notes.push({ message: `${present.join(' and ')} are both set ${where} with different values; ${present[0]} is used`, fix: `remove ${present.slice(1).join(' and ')}` });
+    notes.push({
+      message: `${present.join(' and ')} are both set ${where} with different values; ${present[0]} is used`,
+      fix: `remove ${present.slice(1).join(' and ')}`,
+    });
   }
   const name = present[0]!;
   return { name, value: lookup(name)!, source: sourceOf(name) };

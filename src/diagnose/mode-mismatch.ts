@@ -38,7 +38,9 @@ export function plainSmtpProven(p: { port: number; names: Names; proof: string; 
     causes: [
       `proven by trying: ${p.proof}`,
       `with ${n.secure}=1 a client starts a TLS handshake and reads the plain-text greeting as a broken TLS record ("wrong version number")`,
-      ...(p.starttlsOffered === false ? [`the server does not offer STARTTLS on port ${p.port}: with ${n.secure}=0 the password would cross the network unencrypted`] : []),
+      ...(p.starttlsOffered === false
+        ? [`the server does not offer STARTTLS on port ${p.port}: with ${n.secure}=0 the password would cross the network unencrypted`]
+        : []),
     ],
     fixes: priorityOrder([
       p.otherFix ?? `or keep ${n.secure}=1 and use the provider's implicit TLS port (usually 465); \`mailcheck probe\` lists every port and mode that works`,

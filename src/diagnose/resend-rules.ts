@@ -124,9 +124,12 @@ function baseUrlFix(ctx: ResendDiagnosisContext): string[] {
 
 function operationWords(op: ResendOperation): string {
   switch (op) {
-    case 'list-domains': return 'list the domains';
-    case 'get-domain': return 'read the domain records';
-    case 'send': return 'send the test email';
+    case 'list-domains':
+      return 'list the domains';
+    case 'get-domain':
+      return 'read the domain records';
+    case 'send':
+      return 'send the test email';
   }
 }
 
@@ -220,7 +223,7 @@ const resendRules = [
     'envelope',
     (f) => status(f, 403, 422) && unverifiedDomainRe.test(f.message),
     (f, ctx) => {
-      const domain = domainInMessage(f.message) ?? ctx.senderDomain ?? 'the sender\'s domain';
+      const domain = domainInMessage(f.message) ?? ctx.senderDomain ?? "the sender's domain";
       const isSubdomain = domain.split('.').length > 2;
       return {
         summary: `the domain of ${ctx.names.sender} (${domain}) is not verified in this Resend account`,
@@ -250,11 +253,12 @@ const resendRules = [
   rule(
     'resend.recipient.invalid',
     'envelope',
-    (f) => f.operation === 'send' && status(f, 422, 400) && named(f, 'validation_error', 'missing_required_field', 'invalid_parameter') && toFieldRe.test(f.message),
+    (f) =>
+      f.operation === 'send' && status(f, 422, 400) && named(f, 'validation_error', 'missing_required_field', 'invalid_parameter') && toFieldRe.test(f.message),
     (_f, ctx) => ({
       summary: `Resend refused the recipient${ctx.recipient ? ` ${ctx.recipient}` : ''}`,
       causes: ['the address is not `email@example.com` (a typo, spaces, or a missing domain)'],
-      fixes: ['pass a full address: --to you@example.com, or Resend\'s test inbox --to delivered@resend.dev'],
+      fixes: ["pass a full address: --to you@example.com, or Resend's test inbox --to delivered@resend.dev"],
     }),
   ),
 
@@ -292,11 +296,12 @@ const resendRules = [
     (f) => {
       const limit = f.rateLimit?.limit;
       const retries = f.retries ?? 0;
-      const waited = retries > 0
-        ? `mailcheck honoured retry-after${f.retryAfterSeconds !== undefined ? ` (${f.retryAfterSeconds} s)` : ''} and retried ${plural(retries, 'time', 'times')}; it was still limited`
-        : f.retryAfterSeconds !== undefined
-          ? `the API asked to wait ${f.retryAfterSeconds} s, longer than mailcheck waits, so it did not retry`
-          : 'the API gave no retry-after, so mailcheck did not retry';
+      const waited =
+        retries > 0
+          ? `mailcheck honoured retry-after${f.retryAfterSeconds !== undefined ? ` (${f.retryAfterSeconds} s)` : ''} and retried ${plural(retries, 'time', 'times')}; it was still limited`
+          : f.retryAfterSeconds !== undefined
+            ? `the API asked to wait ${f.retryAfterSeconds} s, longer than mailcheck waits, so it did not retry`
+            : 'the API gave no retry-after, so mailcheck did not retry';
       return {
         summary: `Resend's rate limit was hit${retries > 0 ? ` ${plural(retries + 1, 'time', 'times')} in a row` : ''}`,
         causes: [
@@ -329,7 +334,11 @@ const resendRules = [
     (f) => f.operation !== 'get-domain' && (named(f, 'not_found', 'method_not_allowed') || status(f, 404, 405)),
     (f, ctx) => ({
       summary: `${ctx.baseUrl} has no ${f.path}: it does not behave like the Resend API`,
-      causes: [ctx.baseUrlFromEnv ? 'RESEND_BASE_URL points at another service, or carries a path (it should be the bare origin)' : 'something between you and the API answered instead of Resend'],
+      causes: [
+        ctx.baseUrlFromEnv
+          ? 'RESEND_BASE_URL points at another service, or carries a path (it should be the bare origin)'
+          : 'something between you and the API answered instead of Resend',
+      ],
       fixes: [...baseUrlFix(ctx), 'check for a proxy or firewall that rewrites HTTPS traffic'],
     }),
   ),
@@ -354,7 +363,9 @@ const resendRules = [
     (_f, ctx) => ({
       summary: `${hostPort(ctx)} refused the connection`,
       causes: [
-        ctx.baseUrlFromEnv ? 'nothing listens there: RESEND_BASE_URL points at a stopped server or the wrong port' : 'a firewall or proxy on the way rejects HTTPS to the API',
+        ctx.baseUrlFromEnv
+          ? 'nothing listens there: RESEND_BASE_URL points at a stopped server or the wrong port'
+          : 'a firewall or proxy on the way rejects HTTPS to the API',
       ],
       fixes: [...baseUrlFix(ctx), `check that ${hostPort(ctx)} is reachable from this machine`],
     }),
@@ -390,7 +401,7 @@ const resendRules = [
           : code === 'DEPTH_ZERO_SELF_SIGNED_CERT'
             ? `${ctx.host} presented a self-signed certificate (a test server, or an intercepting proxy)`
             : code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID'
-              ? 'the certificate is outside its validity dates: check this machine\'s clock, then the server'
+              ? "the certificate is outside its validity dates: check this machine's clock, then the server"
               : code === 'ERR_TLS_CERT_ALTNAME_INVALID'
                 ? `the certificate is for another name than ${ctx.host}: something else answers for this host`
                 : 'the certificate was issued by an authority this machine does not know (a proxy or a private CA)';
@@ -408,7 +419,9 @@ const resendRules = [
     (_f, ctx) => ({
       summary: `the TLS handshake with ${hostPort(ctx)} failed`,
       causes: [
-        ctx.baseUrlFromEnv ? 'RESEND_BASE_URL says https:// but the server there speaks plain HTTP (or another protocol)' : 'a proxy or firewall breaks TLS on the way',
+        ctx.baseUrlFromEnv
+          ? 'RESEND_BASE_URL says https:// but the server there speaks plain HTTP (or another protocol)'
+          : 'a proxy or firewall breaks TLS on the way',
       ],
       fixes: [...baseUrlFix(ctx), neverDisable],
     }),
@@ -443,7 +456,7 @@ const unknownRule = rule(
   () => true,
   (f, ctx) => ({
     summary: `the Resend API refused to ${operationWords(f.operation)}${f.statusCode !== undefined ? ` (${f.statusCode}${f.name ? ` ${f.name}` : ''})` : ''}`,
-    causes: ['no known pattern matched; the API\'s own words above are the best clue'],
+    causes: ["no known pattern matched; the API's own words above are the best clue"],
     fixes: [`check ${ctx.names.apiKey} and ${ctx.names.sender} against https://resend.com/docs/api-reference/errors`],
   }),
 );
@@ -564,5 +577,10 @@ export function diagnoseDomainProblem(problem: DomainProblem, ctx: ResendDiagnos
 }
 
 /** Every id a domain diagnosis can carry. */
-export const domainDiagnosisIds = ['resend.domain.not-added', 'resend.domain.subdomain', 'resend.domain.not-verified', 'resend.domain.sending-disabled'] as const;
+export const domainDiagnosisIds = [
+  'resend.domain.not-added',
+  'resend.domain.subdomain',
+  'resend.domain.not-verified',
+  'resend.domain.sending-disabled',
+] as const;
 export type DomainDiagnosisId = (typeof domainDiagnosisIds)[number];

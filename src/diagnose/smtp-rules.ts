@@ -56,12 +56,7 @@ const envelopeStages: readonly SmtpStage[] = ['mail', 'rcpt', 'data'];
 
 function isGreetingTimeout(f: SmtpFailure): boolean {
   if (f.timeoutType === 'GREETING_TIMEOUT') return true;
-  return (
-    f.stage === 'greeting' &&
-    hasCode(f, 'ETIMEDOUT') &&
-    f.timeoutType !== 'CONNECT_TIMEOUT' &&
-    f.timeoutType !== 'UPGRADE_TIMEOUT'
-  );
+  return f.stage === 'greeting' && hasCode(f, 'ETIMEDOUT') && f.timeoutType !== 'CONNECT_TIMEOUT' && f.timeoutType !== 'UPGRADE_TIMEOUT';
 }
 
 /** Mechanisms that take a token, not a password. */
@@ -101,17 +96,28 @@ function bareAddress(s: string | undefined): string | undefined {
 
 function stageWords(stage: SmtpStage): string {
   switch (stage) {
-    case 'dns': return 'while resolving the host name';
-    case 'connect': return 'while connecting';
-    case 'tls': return 'during the TLS handshake';
-    case 'greeting': return 'before the greeting';
-    case 'ehlo': return 'after EHLO';
-    case 'starttls': return 'during STARTTLS';
-    case 'auth': return 'during login';
-    case 'mail': return 'at MAIL FROM';
-    case 'rcpt': return 'at RCPT TO';
-    case 'data': return 'after DATA';
-    case 'quit': return 'at QUIT';
+    case 'dns':
+      return 'while resolving the host name';
+    case 'connect':
+      return 'while connecting';
+    case 'tls':
+      return 'during the TLS handshake';
+    case 'greeting':
+      return 'before the greeting';
+    case 'ehlo':
+      return 'after EHLO';
+    case 'starttls':
+      return 'during STARTTLS';
+    case 'auth':
+      return 'during login';
+    case 'mail':
+      return 'at MAIL FROM';
+    case 'rcpt':
+      return 'at RCPT TO';
+    case 'data':
+      return 'after DATA';
+    case 'quit':
+      return 'at QUIT';
   }
 }
 
@@ -142,8 +148,7 @@ const relayRe = /relay(ing)? (access )?(denied|not permitted|prohibited)|not per
 const tooLargeRe = /\b5\.3\.4\b|message (is )?too (big|large)|message size|size exceeds|exceeds (the )?(maximum|max|size)|too large/i;
 const recipientRe =
   /recipient|user unknown|unknown user|no such (user|mailbox|recipient|address)|mailbox (unavailable|not found|does not exist)|does not exist|invalid mailbox|\b5\.1\.(1|10)\b|not our customer|undeliverable/i;
-const rateRe =
-  /rate|throttl|too many (connections|messages|e?mails|requests|logins?|attempts|concurrent|sessions)|limit|quota|exceeded|slow down/i;
+const rateRe = /rate|throttl|too many (connections|messages|e?mails|requests|logins?|attempts|concurrent|sessions)|limit|quota|exceeded|slow down/i;
 const tlsRequiredRe = /STARTTLS|\bTLS\b|encrypt/i;
 const authRequiredRe = /auth(entication)? required|not authenticated|must (first )?authenticate|authenticate first|client was not authenticated/i;
 const o365DisabledRe = /SmtpClientAuthentication is disabled|security defaults|basic authentication is disabled/i;
@@ -157,8 +162,7 @@ function sesSandboxRecipient(f: SmtpFailure, ctx: DiagnosisContext): boolean {
   return !!to && text.includes(to) && !(from && text.includes(from));
 }
 
-const isEnvelopeRejection = (f: SmtpFailure): boolean =>
-  is5xx(f) && (envelopeStages.includes(f.stage) || hasCode(f, 'EENVELOPE', 'EMESSAGE'));
+const isEnvelopeRejection = (f: SmtpFailure): boolean => is5xx(f) && (envelopeStages.includes(f.stage) || hasCode(f, 'EENVELOPE', 'EMESSAGE'));
 
 const isAuthRejection = (f: SmtpFailure): boolean => {
   const r = replyOf(f);
@@ -181,8 +185,7 @@ function describeUser(user: string | undefined): string {
 // ---------------------------------------------------------------------------------------------
 // The rules, in order: first match wins
 
-const neverDisable =
-  'do not turn off certificate verification to "fix" this: it also hides an attacker reading your password';
+const neverDisable = 'do not turn off certificate verification to "fix" this: it also hides an attacker reading your password';
 
 /**
  * How to trust a certificate. With --ca-file, Node trusts that file alone (NODE_EXTRA_CA_CERTS is
@@ -203,8 +206,7 @@ export const smtpRules = [
       ctx.secure &&
       f.stage !== 'starttls' &&
       replyOf(f) === undefined &&
-      (isWrongVersion(f) ||
-        (!isImplicitPort(ctx.port) && /disconnected before secure TLS connection/i.test(f.message))),
+      (isWrongVersion(f) || (!isImplicitPort(ctx.port) && /disconnected before secure TLS connection/i.test(f.message))),
     (_f, ctx) => {
       const n = ctx.names;
       if (isImplicitPort(ctx.port)) {
@@ -226,10 +228,7 @@ export const smtpRules = [
           `port ${ctx.port} starts in plain text and upgrades with STARTTLS; implicit TLS (${n.secure}=1) belongs to port 465`,
           'the server greeted in plain text, which the TLS client read as a broken record ("wrong version number")',
         ],
-        fixes: [
-          `or move to port 465: ${portSecure(ctx, 465, 1)}`,
-          `set ${n.secure}=0 to use STARTTLS on port ${ctx.port}`,
-        ],
+        fixes: [`or move to port 465: ${portSecure(ctx, 465, 1)}`, `set ${n.secure}=0 to use STARTTLS on port ${ctx.port}`],
       };
     },
   ),
@@ -254,41 +253,28 @@ export const smtpRules = [
   ),
 
   // --- Certificates ------------------------------------------------------------------------
-  certRule(
-    'tls.self-signed-in-chain',
-    ['SELF_SIGNED_CERT_IN_CHAIN'],
-    /self[- ]signed certificate in certificate chain/i,
-    (_f, ctx) => ({
-      summary: `the certificate chain of ${hostPort(ctx)} ends in a self-signed root this machine does not trust`,
-      causes: [
-        'an antivirus (mail or TLS scanning) or a corporate proxy is intercepting TLS and re-signing it with its own root',
-        'the server uses a private certificate authority',
-      ],
-      fixes: [
-        neverDisable,
-        `check from another network whether ${ctx.names.host} shows the same certificate`,
-        trustFix(ctx, 'if the interception is intended, trust its root: NODE_EXTRA_CA_CERTS=path/to/proxy-ca.pem'),
-        'turn off the antivirus\' mail/TLS scanning, or ask IT to exempt the SMTP server',
-      ],
-    }),
-  ),
-  certRule(
-    'tls.self-signed',
-    ['DEPTH_ZERO_SELF_SIGNED_CERT'],
-    /self[- ]signed certificate(?! in certificate chain)/i,
-    (_f, ctx) => ({
-      summary: `${hostPort(ctx)} presented a self-signed certificate`,
-      causes: [
-        'a test or internal server that made its own certificate',
-        `${ctx.names.host} may point at a hosting default instead of the real mail server`,
-      ],
-      fixes: [
-        neverDisable,
-        trustFix(ctx, 'for your own test server, trust its certificate: NODE_EXTRA_CA_CERTS=path/to/ca.pem'),
-        `for real mail, set ${ctx.names.host} to a server with a publicly trusted certificate`,
-      ],
-    }),
-  ),
+  certRule('tls.self-signed-in-chain', ['SELF_SIGNED_CERT_IN_CHAIN'], /self[- ]signed certificate in certificate chain/i, (_f, ctx) => ({
+    summary: `the certificate chain of ${hostPort(ctx)} ends in a self-signed root this machine does not trust`,
+    causes: [
+      'an antivirus (mail or TLS scanning) or a corporate proxy is intercepting TLS and re-signing it with its own root',
+      'the server uses a private certificate authority',
+    ],
+    fixes: [
+      neverDisable,
+      `check from another network whether ${ctx.names.host} shows the same certificate`,
+      trustFix(ctx, 'if the interception is intended, trust its root: NODE_EXTRA_CA_CERTS=path/to/proxy-ca.pem'),
+      "turn off the antivirus' mail/TLS scanning, or ask IT to exempt the SMTP server",
+    ],
+  })),
+  certRule('tls.self-signed', ['DEPTH_ZERO_SELF_SIGNED_CERT'], /self[- ]signed certificate(?! in certificate chain)/i, (_f, ctx) => ({
+    summary: `${hostPort(ctx)} presented a self-signed certificate`,
+    causes: ['a test or internal server that made its own certificate', `${ctx.names.host} may point at a hosting default instead of the real mail server`],
+    fixes: [
+      neverDisable,
+      trustFix(ctx, 'for your own test server, trust its certificate: NODE_EXTRA_CA_CERTS=path/to/ca.pem'),
+      `for real mail, set ${ctx.names.host} to a server with a publicly trusted certificate`,
+    ],
+  })),
   certRule(
     'tls.unknown-issuer',
     ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT'],
@@ -307,60 +293,42 @@ export const smtpRules = [
       ],
     }),
   ),
-  certRule(
-    'tls.not-yet-valid',
-    ['CERT_NOT_YET_VALID'],
-    /certificate is not yet valid/i,
-    (_f, ctx) => ({
-      summary: `the certificate of ${hostPort(ctx)} is not valid yet`,
-      causes: ["this machine's clock is behind (a container or VM without NTP)", 'the certificate was issued with a start date in the future'],
-      fixes: [neverDisable, "fix this machine's clock (NTP), then check the certificate's start date"],
-    }),
-  ),
-  certRule(
-    'tls.expired',
-    ['CERT_HAS_EXPIRED'],
-    /certificate has expired/i,
-    (_f, ctx) => {
-      const local = /^(localhost|127\.0\.0\.1|::1)$/i.test(ctx.host);
-      return {
-        summary: `the certificate of ${hostPort(ctx)} has expired`,
-        causes: [
-          'the server did not renew its certificate',
-          ...(local ? ['a local smtp-server without its own certificate uses a built-in one that expired in February 2025'] : []),
-          "this machine's clock may be wrong (check the date)",
-        ],
-        fixes: [neverDisable, `the owner of ${ctx.names.host} must renew the certificate; until then use another server`],
-      };
-    },
-  ),
-  certRule(
-    'tls.hostname-mismatch',
-    ['ERR_TLS_CERT_ALTNAME_INVALID'],
-    /does not match certificate's altnames/i,
-    (f, ctx) => {
-      const listed = /cert's (?:altnames|list): (.*)$/im.exec(allText(f))?.[1];
-      const names = (listed ?? '')
-        .split(/,\s*/)
-        .map((s) => s.replace(/^(DNS|IP Address|IP):/i, '').trim())
-        .filter((s) => s !== '' && !s.includes(' '));
-      const isIp = /^[\d.]+$|:/.test(ctx.host);
-      const example = names.find((x) => !x.startsWith('*.')) ?? names[0];
-      return {
-        summary: `the certificate of ${hostPort(ctx)} is not for the name "${ctx.host}"`,
-        causes: [
-          isIp
-            ? `${ctx.names.host} is an IP address; certificates name hosts, so the name must be used`
-            : `${ctx.names.host} is an alias (CNAME, shared hosting name) rather than the name on the certificate`,
-          ...(names.length > 0 ? [`the certificate is for: ${names.slice(0, 5).join(', ')}`] : []),
-        ],
-        fixes: [
-          neverDisable,
-          `set ${ctx.names.host} to the name on the certificate${example ? ` (e.g. ${example})` : ''}, not an IP or an alias`,
-        ],
-      };
-    },
-  ),
+  certRule('tls.not-yet-valid', ['CERT_NOT_YET_VALID'], /certificate is not yet valid/i, (_f, ctx) => ({
+    summary: `the certificate of ${hostPort(ctx)} is not valid yet`,
+    causes: ["this machine's clock is behind (a container or VM without NTP)", 'the certificate was issued with a start date in the future'],
+    fixes: [neverDisable, "fix this machine's clock (NTP), then check the certificate's start date"],
+  })),
+  certRule('tls.expired', ['CERT_HAS_EXPIRED'], /certificate has expired/i, (_f, ctx) => {
+    const local = /^(localhost|127\.0\.0\.1|::1)$/i.test(ctx.host);
+    return {
+      summary: `the certificate of ${hostPort(ctx)} has expired`,
+      causes: [
+        'the server did not renew its certificate',
+        ...(local ? ['a local smtp-server without its own certificate uses a built-in one that expired in February 2025'] : []),
+        "this machine's clock may be wrong (check the date)",
+      ],
+      fixes: [neverDisable, `the owner of ${ctx.names.host} must renew the certificate; until then use another server`],
+    };
+  }),
+  certRule('tls.hostname-mismatch', ['ERR_TLS_CERT_ALTNAME_INVALID'], /does not match certificate's altnames/i, (f, ctx) => {
+    const listed = /cert's (?:altnames|list): (.*)$/im.exec(allText(f))?.[1];
+    const names = (listed ?? '')
+      .split(/,\s*/)
+      .map((s) => s.replace(/^(DNS|IP Address|IP):/i, '').trim())
+      .filter((s) => s !== '' && !s.includes(' '));
+    const isIp = /^[\d.]+$|:/.test(ctx.host);
+    const example = names.find((x) => !x.startsWith('*.')) ?? names[0];
+    return {
+      summary: `the certificate of ${hostPort(ctx)} is not for the name "${ctx.host}"`,
+      causes: [
+        isIp
+          ? `${ctx.names.host} is an IP address; certificates name hosts, so the name must be used`
+          : `${ctx.names.host} is an alias (CNAME, shared hosting name) rather than the name on the certificate`,
+        ...(names.length > 0 ? [`the certificate is for: ${names.slice(0, 5).join(', ')}`] : []),
+      ],
+      fixes: [neverDisable, `set ${ctx.names.host} to the name on the certificate${example ? ` (e.g. ${example})` : ''}, not an IP or an alias`],
+    };
+  }),
 
   // 454 to STARTTLS (Postfix, Exim: "TLS not available due to local problem") is the server failing
   // to set up TLS, typically an unreadable certificate or key; retrying will not help.
@@ -370,7 +338,10 @@ export const smtpRules = [
     (f) => f.stage === 'starttls' && is4xx(f),
     (f, ctx) => ({
       summary: `${hostPort(ctx)} offers STARTTLS but could not start TLS (${replyOf(f)}): a fault in the server's TLS set-up`,
-      causes: ["the server cannot load its certificate or private key (a missing file, wrong permissions, an expired or mismatched pair)", 'its TLS library failed to initialise'],
+      causes: [
+        'the server cannot load its certificate or private key (a missing file, wrong permissions, an expired or mismatched pair)',
+        'its TLS library failed to initialise',
+      ],
       fixes: [
         `if the server is yours, check its TLS certificate and key settings and its log; if not, tell the provider and meanwhile try implicit TLS: ${portSecure(ctx, 465, 1)}`,
       ],
@@ -386,16 +357,11 @@ export const smtpRules = [
       summary: `${hostPort(ctx)} is limiting you for now (${replyOf(f)} ${stageWords(f.stage)})`,
       causes: [
         'too many messages, connections or logins in a short time',
-        ...(ctx.provider === 'resend'
-          ? ['Resend answers 421 when rate limited; the free tier also stops at 100 emails a day and 3,000 a month']
-          : []),
-        ...(ctx.provider === 'ses' ? ['SES throttles above your account\'s maximum sending rate'] : []),
+        ...(ctx.provider === 'resend' ? ['Resend answers 421 when rate limited; the free tier also stops at 100 emails a day and 3,000 a month'] : []),
+        ...(ctx.provider === 'ses' ? ["SES throttles above your account's maximum sending rate"] : []),
         ...(/too many connections/i.test(serverText(f)) ? ['several processes or pooled connections share one sending IP'] : []),
       ],
-      fixes: [
-        'send fewer messages at once, or open fewer connections in parallel',
-        'this is temporary: retry after a brief pause',
-      ],
+      fixes: ['send fewer messages at once, or open fewer connections in parallel', 'this is temporary: retry after a brief pause'],
     }),
   ),
   rule(
@@ -410,7 +376,7 @@ export const smtpRules = [
           : 'the server is busy, restarting or temporarily refusing this client',
         ...(f.stage === 'greeting' ? ['a 421 instead of the greeting means the server will not take connections right now'] : []),
       ],
-      fixes: ['if it keeps happening, show the server\'s words to the provider', 'retry after a brief pause'],
+      fixes: ["if it keeps happening, show the server's words to the provider", 'retry after a brief pause'],
     }),
   ),
 
@@ -474,8 +440,16 @@ export const smtpRules = [
     (f) => hasCode(f, 'ENOAUTHMECH'),
     (_f, ctx) => ({
       summary: `${hostPort(ctx)} offers no login mechanism for the credentials given (it offers AUTH ${(ctx.authMechanisms ?? []).join(', ') || 'nothing usable'}): mailcheck sent no AUTH`,
-      causes: [ctx.oauth2Token ? 'an OAuth 2.0 token was given, but the server does not offer XOAUTH2' : 'the server offers only mechanisms mailcheck cannot answer with a password'],
-      fixes: [ctx.oauth2Token ? `set ${ctx.names.password} to the password instead of a token for this server` : "check the server's AUTH settings, or ask the provider which login it expects"],
+      causes: [
+        ctx.oauth2Token
+          ? 'an OAuth 2.0 token was given, but the server does not offer XOAUTH2'
+          : 'the server offers only mechanisms mailcheck cannot answer with a password',
+      ],
+      fixes: [
+        ctx.oauth2Token
+          ? `set ${ctx.names.password} to the password instead of a token for this server`
+          : "check the server's AUTH settings, or ask the provider which login it expects",
+      ],
     }),
   ),
   rule(
@@ -512,9 +486,7 @@ export const smtpRules = [
         summary: `${hostPort(ctx)} requires login before sending, and no login happened`,
         causes: [
           ...(ctx.user ? [] : [`${n.user} is not set, so no login was attempted`]),
-          ...(ctx.authAdvertised === false
-            ? ['the server did not offer AUTH on this connection (many offer it only after TLS, or only on port 587/465)']
-            : []),
+          ...(ctx.authAdvertised === false ? ['the server did not offer AUTH on this connection (many offer it only after TLS, or only on port 587/465)'] : []),
           'the server only relays for logged-in users',
         ],
         fixes: [
@@ -617,10 +589,7 @@ export const smtpRules = [
           'the key was revoked or deleted',
           'the key has no sending access',
         ],
-        fixes: [
-          'check on the API Keys page that the key is active and has sending access',
-          `set ${n.password} to a Resend API key (it starts with re_)`,
-        ],
+        fixes: ['check on the API Keys page that the key is active and has sending access', `set ${n.password} to a Resend API key (it starts with re_)`],
       };
     },
   ),
@@ -692,13 +661,10 @@ export const smtpRules = [
       return {
         summary: 'the account is in sandbox mode: it may only send to your own (or verified) addresses',
         causes: [
-          'new accounts may only send test emails to the account owner\'s address until a domain is verified',
+          "new accounts may only send test emails to the account owner's address until a domain is verified",
           ...(ctx.recipient ? [`the recipient ${ctx.recipient} is not allowed in sandbox mode`] : []),
         ],
-        fixes: [
-          "for a quick test, send to the account owner's address",
-          `${how}; ${n.sender} must be an address on that domain`,
-        ],
+        fixes: ["for a quick test, send to the account owner's address", `${how}; ${n.sender} must be an address on that domain`],
       };
     },
   ),
@@ -763,7 +729,7 @@ export const smtpRules = [
     (f) => isEnvelopeRejection(f) && tooLargeRe.test(serverText(f)) && !/mailbox|quota/i.test(serverText(f)),
     (_f, ctx) => ({
       summary: `${hostPort(ctx)} rejected the message as too large`,
-      causes: ['the message with its attachments exceeds the server\'s size limit (base64 adds a third)'],
+      causes: ["the message with its attachments exceeds the server's size limit (base64 adds a third)"],
       fixes: ['send smaller attachments, or a link instead'],
     }),
   ),
@@ -773,11 +739,8 @@ export const smtpRules = [
     (f) => isEnvelopeRejection(f) && (f.stage === 'rcpt' || (f.stage !== 'mail' && recipientRe.test(serverText(f)))),
     (_f, ctx) => ({
       summary: `${hostPort(ctx)} rejected the recipient${ctx.recipient ? ` ${ctx.recipient}` : ''}`,
-      causes: ['the address does not exist or has a typo', 'the recipient\'s server refuses mail from this sender'],
-      fixes: [
-        `if every recipient fails, check ${ctx.names.sender} and the login in ${ctx.names.user}`,
-        'check the recipient address (--to) for typos',
-      ],
+      causes: ['the address does not exist or has a typo', "the recipient's server refuses mail from this sender"],
+      fixes: [`if every recipient fails, check ${ctx.names.sender} and the login in ${ctx.names.user}`, 'check the recipient address (--to) for typos'],
     }),
   ),
   rule(
@@ -799,10 +762,7 @@ export const smtpRules = [
     (f) => isEnvelopeRejection(f),
     (_f, ctx) => ({
       summary: `${hostPort(ctx)} rejected the message after DATA`,
-      causes: [
-        'a content or spam filter refused it',
-        `the domain of ${ctx.names.sender} fails SPF/DKIM/DMARC checks for this provider`,
-      ],
+      causes: ['a content or spam filter refused it', `the domain of ${ctx.names.sender} fails SPF/DKIM/DMARC checks for this provider`],
       fixes: [
         `make sure the domain of ${ctx.names.sender} has the SPF and DKIM records the provider asks for`,
         "read the server's words: they usually name the policy that refused the message",
@@ -889,11 +849,7 @@ export const smtpRules = [
           ...(ctx.provider === 'resend' && ctx.port === 25 ? ['Resend does not support port 25'] : []),
           `a firewall drops traffic to ${n.host}, or the host is wrong`,
         ],
-        fixes: [
-          `check ${n.host} is right`,
-          '`mailcheck probe` will find a port that gets out',
-          `try another port: ${otherPorts(ctx)}`,
-        ],
+        fixes: [`check ${n.host} is right`, '`mailcheck probe` will find a port that gets out', `try another port: ${otherPorts(ctx)}`],
       };
     },
   ),
@@ -1030,7 +986,7 @@ export const smtpRules = [
           : ['no network route to the server (VPN, firewall or no network)'],
         fixes: v6
           ? [`check whether ${ctx.names.host} also resolves to IPv4`, 'fix IPv6 routing on this host, or disable IPv6 on the interface so IPv4 is used']
-          : [`check ${ctx.names.host}`, 'check this machine\'s network, VPN and firewall'],
+          : [`check ${ctx.names.host}`, "check this machine's network, VPN and firewall"],
       };
     },
   ),
@@ -1044,11 +1000,9 @@ export const smtpRules = [
         summary: `${hostPort(ctx)} closed the connection unexpectedly ${stageWords(f.stage)}`,
         causes: [
           ...(f.stage === 'greeting' || f.stage === 'connect'
-            ? ["the server refuses this client (block list, connection limit)"]
+            ? ['the server refuses this client (block list, connection limit)']
             : ['the server dropped the session']),
-          ...(!ctx.secure && (f.stage === 'greeting' || f.stage === 'connect')
-            ? [`the port may expect implicit TLS (${n.secure}=1)`]
-            : []),
+          ...(!ctx.secure && (f.stage === 'greeting' || f.stage === 'connect') ? [`the port may expect implicit TLS (${n.secure}=1)`] : []),
           'a firewall, proxy or antivirus cut the connection',
         ],
         fixes: [`check ${n.port} and ${n.secure} agree: ${portSecure(ctx, 465, 1)}, or ${portSecure(ctx, 587, 0)}`, 'retry once'],
@@ -1062,16 +1016,10 @@ export const smtpRules = [
     'protocol',
     (f) => hasCode(f, 'EPROTOCOL'),
     (f, ctx) => {
-      const said = serverText(f).replace(/^.*response=/s, '').trimStart();
-      const other = /^\+OK/.test(said)
-        ? 'POP3'
-        : /^\* OK/.test(said)
-          ? 'IMAP'
-          : /^SSH-/.test(said)
-            ? 'SSH'
-            : /^HTTP\//.test(said)
-              ? 'HTTP'
-              : undefined;
+      const said = serverText(f)
+        .replace(/^.*response=/s, '')
+        .trimStart();
+      const other = /^\+OK/.test(said) ? 'POP3' : /^\* OK/.test(said) ? 'IMAP' : /^SSH-/.test(said) ? 'SSH' : /^HTTP\//.test(said) ? 'HTTP' : undefined;
       return {
         summary: `${hostPort(ctx)} answered with something that is not SMTP`,
         causes: [other ? `port ${ctx.port} runs ${other}, not SMTP` : 'the service on this port is not SMTP, or the server is broken'],
@@ -1084,11 +1032,16 @@ export const smtpRules = [
 /** Class for the catch-all, from nodemailer's code first, then the stage. */
 function fallbackClass(f: SmtpFailure): FailureClass {
   switch (f.code?.toUpperCase()) {
-    case 'EAUTH': return 'auth';
-    case 'EENVELOPE': return 'envelope';
-    case 'EMESSAGE': return 'message';
-    case 'ETLS': return 'tls';
-    case 'EPROTOCOL': return 'protocol';
+    case 'EAUTH':
+      return 'auth';
+    case 'EENVELOPE':
+      return 'envelope';
+    case 'EMESSAGE':
+      return 'message';
+    case 'ETLS':
+      return 'tls';
+    case 'EPROTOCOL':
+      return 'protocol';
     case 'EDNS':
     case 'ECONNECTION':
     case 'ESOCKET':
@@ -1103,11 +1056,13 @@ function fallbackClass(f: SmtpFailure): FailureClass {
     case 'tls':
     case 'starttls':
       return 'tls';
-    case 'auth': return 'auth';
+    case 'auth':
+      return 'auth';
     case 'mail':
     case 'rcpt':
       return 'envelope';
-    case 'data': return 'message';
+    case 'data':
+      return 'message';
     case 'ehlo':
     case 'quit':
       return 'protocol';
@@ -1120,10 +1075,8 @@ const unknownRule = rule(
   () => true,
   (f, ctx) => ({
     summary: `sending failed ${stageWords(f.stage)} at ${hostPort(ctx)}: ${f.message.split(/\r?\n/)[0] ?? ''}`,
-    causes: ['no known pattern matched; the server\'s words and the error above are the best clue'],
-    fixes: [
-      `check ${ctx.names.host}, ${ctx.names.port} and ${ctx.names.secure} against the provider's documentation`,
-    ],
+    causes: ["no known pattern matched; the server's words and the error above are the best clue"],
+    fixes: [`check ${ctx.names.host}, ${ctx.names.port} and ${ctx.names.secure} against the provider's documentation`],
   }),
 );
 

@@ -2,18 +2,7 @@ import type { FailureClass } from '../exit-codes.js';
 import type { KnownProvider } from '../config/providers.js';
 
 /** The SMTP step a failure happened in. */
-export type SmtpStage =
-  | 'dns'
-  | 'connect'
-  | 'tls'
-  | 'greeting'
-  | 'ehlo'
-  | 'starttls'
-  | 'auth'
-  | 'mail'
-  | 'rcpt'
-  | 'data'
-  | 'quit';
+export type SmtpStage = 'dns' | 'connect' | 'tls' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'quit';
 
 /**
  * What went wrong, as facts: nodemailer's error fields plus the stage we were in. Texts here are

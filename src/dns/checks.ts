@@ -23,7 +23,9 @@ async function gatherDnsFacts(input: DnsCheckInput, dns: DnsClient): Promise<Dns
   const envelope = provider?.dns.envelope;
   const envelopeName = envelope?.kind === 'subdomain' ? `${envelope.label}.${domain}` : undefined;
   const spfName = envelopeName ?? domain;
-  const selectors = input.selectors?.length ? input.selectors.map((s) => ({ selector: s, source: 'flag' as const })) : (provider?.dns.dkim?.selectors ?? []).map((s) => ({ selector: s, source: 'provider' as const }));
+  const selectors = input.selectors?.length
+    ? input.selectors.map((s) => ({ selector: s, source: 'flag' as const }))
+    : (provider?.dns.dkim?.selectors ?? []).map((s) => ({ selector: s, source: 'provider' as const }));
   // Independent lookups run at once; the SPF walk follows its includes one after the other.
   const [mx, envelopeMx, spf, dkim, dmarc] = await Promise.all([
     dns.mx(domain),
@@ -32,7 +34,14 @@ async function gatherDnsFacts(input: DnsCheckInput, dns: DnsClient): Promise<Dns
     Promise.all(selectors.map(({ selector, source }) => dkimFacts(selector, source, domain, dns))),
     dns.txt(`_dmarc.${domain}`),
   ]);
-  const facts: DnsFacts = { domain, providerReason: input.providerReason, mx, spf: { name: spfName, tree: spf }, dkim, dmarc: { name: `_dmarc.${domain}`, answer: dmarc } };
+  const facts: DnsFacts = {
+    domain,
+    providerReason: input.providerReason,
+    mx,
+    spf: { name: spfName, tree: spf },
+    dkim,
+    dmarc: { name: `_dmarc.${domain}`, answer: dmarc },
+  };
   if (provider) facts.provider = provider;
   if (envelopeName && envelopeMx) facts.envelope = { name: envelopeName, mx: envelopeMx };
   if (input.resendStatus !== undefined) facts.resendStatus = input.resendStatus;

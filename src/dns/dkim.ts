@@ -2,10 +2,7 @@
 import { createPublicKey } from 'node:crypto';
 import { parseTags } from './dmarc.js';
 
-export type DkimKeyVerdict =
-  | { kind: 'valid'; keyType: string; bits?: number }
-  | { kind: 'revoked' }
-  | { kind: 'invalid'; reason: string };
+export type DkimKeyVerdict = { kind: 'valid'; keyType: string; bits?: number } | { kind: 'revoked' } | { kind: 'invalid'; reason: string };
 
 /** Ed25519 keys are published raw (RFC 8463), not as SPKI: this DER prefix makes one. */
 const ed25519SpkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');

@@ -66,7 +66,12 @@ export function createDnsClient(o: DnsClientOptions): DnsClient {
       o.signal?.removeEventListener('abort', abort);
     }
     const ms = Math.round(performance.now() - started);
-    const what = answer.kind === 'found' ? `${answer.records.length} record${answer.records.length === 1 ? '' : 's'}` : answer.kind === 'error' ? answer.code : answer.kind.toUpperCase();
+    const what =
+      answer.kind === 'found'
+        ? `${answer.records.length} record${answer.records.length === 1 ? '' : 's'}`
+        : answer.kind === 'error'
+          ? answer.code
+          : answer.kind.toUpperCase();
     o.recorder?.record('info', `DNS ${type} ${name}: ${what} (${ms} ms)`, false);
     return answer;
   };

@@ -43,7 +43,17 @@ export const dnsDiagnosisIds = [
   'dns.lookup.error',
 ] as const;
 
-const dnsCheckIds = ['dns.mx', 'dns.mx.envelope', 'dns.spf', 'dns.spf.lookups', 'dns.spf.provider', 'dns.dkim', 'dns.dmarc', 'dns.dmarc.alignment', 'dns.resend'] as const;
+const dnsCheckIds = [
+  'dns.mx',
+  'dns.mx.envelope',
+  'dns.spf',
+  'dns.spf.lookups',
+  'dns.spf.provider',
+  'dns.dkim',
+  'dns.dmarc',
+  'dns.dmarc.alignment',
+  'dns.resend',
+] as const;
 type DnsCheckId = (typeof dnsCheckIds)[number];
 
 const titles: Record<DnsCheckId, string> = {
@@ -87,7 +97,11 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     fail({
       id: 'dns.domain.nxdomain',
       summary: `the sending domain ${f.domain} does not exist in DNS: receivers reject mail from it`,
-      causes: ['the domain in the sender address is misspelt', 'the domain expired or was never registered', '--dns-server (or the local resolver) sees another view of DNS (split horizon)'],
+      causes: [
+        'the domain in the sender address is misspelt',
+        'the domain expired or was never registered',
+        '--dns-server (or the local resolver) sees another view of DNS (split horizon)',
+      ],
       fixes: [`check the spelling of the sender address's domain (${f.domain})`, 'register the domain, or send from one you own'],
     });
   } else if (f.mx.kind === 'nodata') {
@@ -96,7 +110,13 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     });
   } else {
     const records = f.mx.records.map((m) => mxText(f.domain, m));
-    if (f.mx.records.length === 1 && isNullMx(f.mx.records[0]!)) row('dns.mx', 'warn', 'null MX (RFC 7505): the domain says it receives no mail, so replies and bounces to it are lost, and some receivers refuse mail from it', { records });
+    if (f.mx.records.length === 1 && isNullMx(f.mx.records[0]!))
+      row(
+        'dns.mx',
+        'warn',
+        'null MX (RFC 7505): the domain says it receives no mail, so replies and bounces to it are lost, and some receivers refuse mail from it',
+        { records },
+      );
     else row('dns.mx', 'pass', `${f.mx.records.length} MX record${f.mx.records.length === 1 ? '' : 's'}`, { records });
   }
 
@@ -107,9 +127,14 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     if (!f.envelope || !mxNeeded) return undefined;
     const { name, mx } = f.envelope;
     const fix = `publish MX ${shownName(name)} 10 ${mxNeeded.example} (the region as ${f.provider!.label} shows it)`;
-    if (isLookupFailure(mx)) return void lookupFailed('dns.mx.envelope', 'MX', name, mx), false;
+    if (isLookupFailure(mx)) return (void lookupFailed('dns.mx.envelope', 'MX', name, mx), false);
     if (mx.kind !== 'found') {
-      row('dns.mx.envelope', 'warn', `${shownName(name)}: ${describeEmpty(mx)}; ${f.provider!.label} sends with ${shownName(name)} as the envelope sender and needs this MX to verify the domain and receive bounces`, { fix });
+      row(
+        'dns.mx.envelope',
+        'warn',
+        `${shownName(name)}: ${describeEmpty(mx)}; ${f.provider!.label} sends with ${shownName(name)} as the envelope sender and needs this MX to verify the domain and receive bounces`,
+        { fix },
+      );
       return false;
     }
     const records = mx.records.map((m) => mxText(name, m));
@@ -117,7 +142,12 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       row('dns.mx.envelope', 'pass', `${shownName(name)} receives bounces for ${f.provider!.label}`, { records });
       return true;
     }
-    row('dns.mx.envelope', 'warn', `${shownName(name)} has MX records, but none points to ${f.provider!.label}'s bounce host (${mxNeeded.example} or another region)`, { records, fix });
+    row(
+      'dns.mx.envelope',
+      'warn',
+      `${shownName(name)} has MX records, but none points to ${f.provider!.label}'s bounce host (${mxNeeded.example} or another region)`,
+      { records, fix },
+    );
     return false;
   }
 
@@ -125,7 +155,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   const spfName = f.spf.name;
   const root = f.spf.tree.root;
   const include = f.provider?.dns.spfInclude;
-  const suggested = `v=spf1 ${include ?? 'include:<your provider\'s SPF domain>'} ~all`;
+  const suggested = `v=spf1 ${include ?? "include:<your provider's SPF domain>"} ~all`;
   const spfRecords = root.records.map((r) => txt(spfName, r));
   /** The SPF result is a permanent error for every message: SPF never passes. */
   let spfBroken = false;
@@ -133,10 +163,14 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   if (root.problem?.kind === 'lookup') lookupFailed('dns.spf', 'TXT', spfName, root.problem.answer as DnsFailure);
   else if (root.problem?.kind === 'none') {
     const where = root.problem.answer && root.problem.answer.kind !== 'found' ? describeEmpty(root.problem.answer) : 'TXT records, but none starts with v=spf1';
-    row('dns.spf', 'warn', `no SPF record at ${shownName(spfName)} (${where}): receivers cannot tell your provider's servers from forgers`, { fix: publishTxt(spfName, suggested) });
+    row('dns.spf', 'warn', `no SPF record at ${shownName(spfName)} (${where}): receivers cannot tell your provider's servers from forgers`, {
+      fix: publishTxt(spfName, suggested),
+    });
   } else if (root.problem?.kind === 'multiple') {
     spfBroken = true;
-    row('dns.spf', 'fail', `${root.records.length} SPF records at ${shownName(spfName)}: receivers treat that as a permanent error (RFC 7208 §4.5)`, { records: spfRecords });
+    row('dns.spf', 'fail', `${root.records.length} SPF records at ${shownName(spfName)}: receivers treat that as a permanent error (RFC 7208 §4.5)`, {
+      records: spfRecords,
+    });
     fail({
       id: 'dns.spf.multiple',
       summary: `${shownName(spfName)} has ${root.records.length} SPF records, so SPF fails for every message (permerror)`,
@@ -155,9 +189,21 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   } else if (root.parsed) {
     spfUsable = true;
     const all = allQualifier(root.parsed);
-    if (all === '+') row('dns.spf', 'warn', '+all: every server on the internet may send as this domain, so SPF proves nothing', { records: spfRecords, fix: publishTxt(spfName, withAll(root.parsed, '~all')) });
-    else if (all === undefined && !root.parsed.redirect) row('dns.spf', 'warn', 'no all at the end: servers the record does not list get a neutral result, as if there were no SPF', { records: spfRecords, fix: publishTxt(spfName, withAll(root.parsed, '~all')) });
-    else if (all === '?') row('dns.spf', 'warn', '?all: servers the record does not list get a neutral result, as if there were no SPF', { records: spfRecords, fix: publishTxt(spfName, withAll(root.parsed, '~all')) });
+    if (all === '+')
+      row('dns.spf', 'warn', '+all: every server on the internet may send as this domain, so SPF proves nothing', {
+        records: spfRecords,
+        fix: publishTxt(spfName, withAll(root.parsed, '~all')),
+      });
+    else if (all === undefined && !root.parsed.redirect)
+      row('dns.spf', 'warn', 'no all at the end: servers the record does not list get a neutral result, as if there were no SPF', {
+        records: spfRecords,
+        fix: publishTxt(spfName, withAll(root.parsed, '~all')),
+      });
+    else if (all === '?')
+      row('dns.spf', 'warn', '?all: servers the record does not list get a neutral result, as if there were no SPF', {
+        records: spfRecords,
+        fix: publishTxt(spfName, withAll(root.parsed, '~all')),
+      });
     else row('dns.spf', 'pass', `one SPF record at ${shownName(spfName)}`, { records: spfRecords });
   }
 
@@ -180,8 +226,14 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       fail({
         id: 'dns.spf.too-many-lookups',
         summary: `the SPF record at ${shownName(spfName)} needs ${tree.lookups}${tree.truncated ? ' or more' : ''} DNS lookups, more than the ${maxLookups} receivers allow, so SPF fails (permerror)`,
-        causes: ['every include:, a, mx, ptr, exists and redirect= counts, also inside the records it includes', 'includes of providers you no longer send through'],
-        fixes: ['remove the include: of every provider you do not send through', 'replace a and mx terms by the ip4:/ip6: addresses they stand for (those cost no lookup)'],
+        causes: [
+          'every include:, a, mx, ptr, exists and redirect= counts, also inside the records it includes',
+          'includes of providers you no longer send through',
+        ],
+        fixes: [
+          'remove the include: of every provider you do not send through',
+          'replace a and mx terms by the ip4:/ip6: addresses they stand for (those cost no lookup)',
+        ],
       });
     } else if (tree.voidLookups.length > maxVoidLookups) {
       spfBroken = true;
@@ -194,7 +246,10 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       });
     } else if (brokenIncludes.length) {
       spfBroken = true;
-      const what = brokenIncludes.map((n) => `${shownRecord(n.via ?? n.domain)}: ${n.problem?.kind === 'multiple' ? 'several SPF records' : n.problem ? 'no SPF record there' : n.parsed!.errors.map(shownRecord).join('; ')}`);
+      const what = brokenIncludes.map(
+        (n) =>
+          `${shownRecord(n.via ?? n.domain)}: ${n.problem?.kind === 'multiple' ? 'several SPF records' : n.problem ? 'no SPF record there' : n.parsed!.errors.map(shownRecord).join('; ')}`,
+      );
       row('dns.spf.lookups', 'fail', `${counted}; broken: ${what.join(', ')}`, { records });
       fail({
         id: 'dns.spf.include-broken',
@@ -205,26 +260,46 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     } else {
       const ptr = nodesOf(tree).some((n) => n.parsed?.terms.some((t) => t.kind === 'mechanism' && t.name === 'ptr'));
       if (ptr) row('dns.spf.lookups', 'warn', `${counted}; ptr is deprecated (RFC 7208 §5.5): slow, and some receivers ignore it${macroNote}`, { records });
-      else if (tree.voidLookups.length) row('dns.spf.lookups', 'warn', `${counted}: ${tree.voidLookups.map((v) => shownRecord(v.term)).join(', ')} find${tree.voidLookups.length === 1 ? 's' : ''} nothing${macroNote}`, { records });
+      else if (tree.voidLookups.length)
+        row(
+          'dns.spf.lookups',
+          'warn',
+          `${counted}: ${tree.voidLookups.map((v) => shownRecord(v.term)).join(', ')} find${tree.voidLookups.length === 1 ? 's' : ''} nothing${macroNote}`,
+          { records },
+        );
       else row('dns.spf.lookups', 'pass', `${counted}${macroNote}`, { records });
     }
   }
 
   // --- SPF authorises the provider -------------------------------------------------------------
   let spfAuthorises = false;
-  if (!f.provider) row('dns.spf.provider', 'skip', `unknown: ${f.providerReason}; mailcheck does not know which include: authorises its servers (use --provider, or compare with your provider's instructions)`);
+  if (!f.provider)
+    row(
+      'dns.spf.provider',
+      'skip',
+      `unknown: ${f.providerReason}; mailcheck does not know which include: authorises its servers (use --provider, or compare with your provider's instructions)`,
+    );
   else if (!spfUsable || spfBroken) row('dns.spf.provider', 'skip', 'no usable SPF record (see SPF above)');
   else {
     const found = findInclude(f.spf.tree.root, include!);
     const all = allQualifier(root.parsed!);
     const envelope = f.provider.dns.envelope;
-    const providerEnvelope = envelope.kind === 'provider' ? `; ${f.provider.label} uses its own envelope domain unless you set up ${envelope.setup}, and only then does this record count` : '';
+    const providerEnvelope =
+      envelope.kind === 'provider'
+        ? `; ${f.provider.label} uses its own envelope domain unless you set up ${envelope.setup}, and only then does this record count`
+        : '';
     if (found) {
       spfAuthorises = true;
-      row('dns.spf.provider', 'pass', `${include} authorises ${f.provider.label}${found === 'nested' ? ' (through an included record)' : ''}${providerEnvelope}`);
+      row(
+        'dns.spf.provider',
+        'pass',
+        `${include} authorises ${f.provider.label}${found === 'nested' ? ' (through an included record)' : ''}${providerEnvelope}`,
+      );
     } else if (all === '+') {
       spfAuthorises = true;
-      row('dns.spf.provider', 'warn', `only +all lets ${f.provider.label}'s servers pass: add ${include}`, { fix: publishTxt(spfName, withInclude(root.parsed!, include!, '~all')) });
+      row('dns.spf.provider', 'warn', `only +all lets ${f.provider.label}'s servers pass: add ${include}`, {
+        fix: publishTxt(spfName, withInclude(root.parsed!, include!, '~all')),
+      });
     } else if (all === '-' && envelope.kind !== 'provider') {
       row('dns.spf.provider', 'fail', `no ${include}, and -all: receivers see SPF fail for every message ${f.provider.label} sends`);
       fail({
@@ -234,7 +309,9 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
         fixes: [`publish ${txt(spfName, withInclude(root.parsed!, include!))}`],
       });
     } else {
-      row('dns.spf.provider', 'warn', `no ${include}: SPF does not pass for ${f.provider.label}'s servers${providerEnvelope}`, { fix: publishTxt(spfName, withInclude(root.parsed!, include!)) });
+      row('dns.spf.provider', 'warn', `no ${include}: SPF does not pass for ${f.provider.label}'s servers${providerEnvelope}`, {
+        fix: publishTxt(spfName, withInclude(root.parsed!, include!)),
+      });
     }
   }
 
@@ -243,10 +320,20 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   const dkimAligned = dkim.some((d) => d.verdict.kind === 'valid');
   if (dkim.length === 0) {
     const who = f.provider ? `${f.provider.label} signs with a selector that differs per account` : `the provider is unknown (${f.providerReason})`;
-    row('dns.dkim', 'skip', `not checked: ${who}; give the selector with --dkim-selector <name> (the part before ._domainkey in the record your provider asked for)`);
+    row(
+      'dns.dkim',
+      'skip',
+      `not checked: ${who}; give the selector with --dkim-selector <name> (the part before ._domainkey in the record your provider asked for)`,
+    );
   } else judgeDkim();
   function judgeDkim(): void {
-    const records = dkim.flatMap(({ facts }) => (facts.txt.kind === 'found' ? facts.txt.records.map((r) => txt(facts.name, r)) : facts.cname?.kind === 'found' ? facts.cname.records.map((c) => `CNAME ${shownName(facts.name)} ${shownName(c)}`) : []));
+    const records = dkim.flatMap(({ facts }) =>
+      facts.txt.kind === 'found'
+        ? facts.txt.records.map((r) => txt(facts.name, r))
+        : facts.cname?.kind === 'found'
+          ? facts.cname.records.map((c) => `CNAME ${shownName(facts.name)} ${shownName(c)}`)
+          : [],
+    );
     const parts: string[] = [];
     let status = 'pass' as CheckStatus;
     let fix: string | undefined;
@@ -266,13 +353,21 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
         case 'missing':
           worse('warn');
           parts.push(`${name}: ${verdict.why}`);
-          fix ??= f.provider?.dns.dkim?.published === 'cname' ? `publish CNAME ${name} <the target ${f.provider.label} shows>` : `publish TXT ${name} "p=<the public key ${f.provider?.label ?? 'your provider'} shows>"`;
+          fix ??=
+            f.provider?.dns.dkim?.published === 'cname'
+              ? `publish CNAME ${name} <the target ${f.provider.label} shows>`
+              : `publish TXT ${name} "p=<the public key ${f.provider?.label ?? 'your provider'} shows>"`;
           break;
         case 'revoked':
         case 'invalid':
         case 'dangling': {
           worse('fail');
-          const why = verdict.kind === 'revoked' ? 'the key is revoked (empty p=)' : verdict.kind === 'invalid' ? shownRecord(verdict.reason) : `a CNAME to ${shownName(verdict.target)}, which holds no key`;
+          const why =
+            verdict.kind === 'revoked'
+              ? 'the key is revoked (empty p=)'
+              : verdict.kind === 'invalid'
+                ? shownRecord(verdict.reason)
+                : `a CNAME to ${shownName(verdict.target)}, which holds no key`;
           parts.push(`${name}: ${why}`);
           fail({
             id: verdict.kind === 'revoked' ? 'dns.dkim.revoked' : verdict.kind === 'invalid' ? 'dns.dkim.bad-key' : 'dns.dkim.dangling-cname',
@@ -283,7 +378,9 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
                 : verdict.kind === 'revoked'
                   ? ['the key was rotated and this selector retired, but the provider still signs with it']
                   : ['the key was pasted incompletely (a TXT string cut at 255 characters, or a quote inside it)'],
-            fixes: [`publish the record exactly as ${f.provider?.label ?? 'your provider'} shows it: ${verdict.kind === 'dangling' ? `CNAME ${name} <its target>` : `TXT ${name} "p=<the public key>"`}`],
+            fixes: [
+              `publish the record exactly as ${f.provider?.label ?? 'your provider'} shows it: ${verdict.kind === 'dangling' ? `CNAME ${name} <its target>` : `TXT ${name} "p=<the public key>"`}`,
+            ],
           });
         }
       }
@@ -302,8 +399,15 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   else {
     const found = f.dmarc.answer.kind === 'found' ? f.dmarc.answer.records.filter((r) => /^v\s*=\s*DMARC1/i.test(r)) : [];
     const records = found.map((r) => txt(dmarcName, r));
-    if (found.length === 0) row('dns.dmarc', 'warn', `no DMARC record at ${shownName(dmarcName)}: Gmail and Yahoo require one from bulk senders, and receivers judge the mail without your policy`, { fix: dmarcFix });
-    else if (found.length > 1) row('dns.dmarc', 'warn', `${found.length} DMARC records: receivers ignore them all (RFC 7489 §6.6.3)`, { records, fix: `keep one: ${dmarcFix}` });
+    if (found.length === 0)
+      row(
+        'dns.dmarc',
+        'warn',
+        `no DMARC record at ${shownName(dmarcName)}: Gmail and Yahoo require one from bulk senders, and receivers judge the mail without your policy`,
+        { fix: dmarcFix },
+      );
+    else if (found.length > 1)
+      row('dns.dmarc', 'warn', `${found.length} DMARC records: receivers ignore them all (RFC 7489 §6.6.3)`, { records, fix: `keep one: ${dmarcFix}` });
     else {
       const parsed = parseDmarc(found[0]!);
       if (!parsed.policy) row('dns.dmarc', 'warn', `receivers ignore the record: ${parsed.errors.map(shownRecord).join('; ')}`, { records, fix: dmarcFix });
@@ -320,12 +424,18 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   if (!dmarc) row('dns.dmarc.alignment', 'skip', 'no DMARC policy, so receivers do not require alignment');
   else {
     const spf = spfAlignment(f.provider, f.spf.name, f.domain, dmarc, spfAuthorises && !spfBroken);
-    const dkimAlign: Alignment = dkim.length === 0 ? { verdict: 'unknown', why: 'DKIM was not checked (no selector known)' } : dkimAligned ? { verdict: 'yes', why: `DKIM aligns (a valid key at ${shownName(dkim.find((d) => d.verdict.kind === 'valid')!.facts.name)}, d=${f.domain})` } : { verdict: 'no', why: 'DKIM cannot pass (no valid key at the selector checked)' };
+    const dkimAlign: Alignment =
+      dkim.length === 0
+        ? { verdict: 'unknown', why: 'DKIM was not checked (no selector known)' }
+        : dkimAligned
+          ? { verdict: 'yes', why: `DKIM aligns (a valid key at ${shownName(dkim.find((d) => d.verdict.kind === 'valid')!.facts.name)}, d=${f.domain})` }
+          : { verdict: 'no', why: 'DKIM cannot pass (no valid key at the selector checked)' };
     const both = `${spf.why}; ${dkimAlign.why}`;
     const enforcing = dmarc.policy !== 'none' && dmarc.pct > 0;
     if (spf.verdict === 'yes' || dkimAlign.verdict === 'yes') row('dns.dmarc.alignment', 'pass', both);
     else if (spf.verdict === 'unknown' || dkimAlign.verdict === 'unknown') row('dns.dmarc.alignment', 'warn', `cannot tell whether mail passes DMARC: ${both}`);
-    else if (!enforcing) row('dns.dmarc.alignment', 'warn', `nothing aligns: ${both}; with p=none receivers only report it, a stricter policy would reject the mail`);
+    else if (!enforcing)
+      row('dns.dmarc.alignment', 'warn', `nothing aligns: ${both}; with p=none receivers only report it, a stricter policy would reject the mail`);
     else {
       row('dns.dmarc.alignment', 'fail', `nothing aligns under p=${dmarc.policy}: ${both}`);
       fail({
@@ -344,14 +454,28 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   // --- Resend's own view -----------------------------------------------------------------------
   if (f.resendStatus !== undefined && f.provider?.id === 'resend') {
     const dkimOk = dkim.length > 0 && dkimAligned;
-    const missing = [envelopeMxOk ? undefined : `MX ${f.envelope?.name ?? ''}`, spfAuthorises && !spfBroken ? undefined : `SPF at ${shownName(spfName)}`, dkimOk ? undefined : 'DKIM resend._domainkey'].filter((m): m is string => m !== undefined);
+    const missing = [
+      envelopeMxOk ? undefined : `MX ${f.envelope?.name ?? ''}`,
+      spfAuthorises && !spfBroken ? undefined : `SPF at ${shownName(spfName)}`,
+      dkimOk ? undefined : 'DKIM resend._domainkey',
+    ].filter((m): m is string => m !== undefined);
     const status = f.resendStatus.replace(/_/g, ' ');
     const published = missing.length === 0;
     if (f.resendStatus === 'verified') {
       if (published) row('dns.resend', 'pass', 'Resend says verified, and the records are published');
-      else row('dns.resend', 'warn', `Resend says verified, but DNS lacks ${missing.join(', ')}: the records changed since Resend checked (it will mark the domain failed), or --dns-server sees another view of DNS`);
+      else
+        row(
+          'dns.resend',
+          'warn',
+          `Resend says verified, but DNS lacks ${missing.join(', ')}: the records changed since Resend checked (it will mark the domain failed), or --dns-server sees another view of DNS`,
+        );
     } else if (published) {
-      const next = f.resendStatus === 'not_started' ? 'start the verification in Resend (Domains, Verify)' : f.resendStatus === 'failed' || f.resendStatus === 'partially_failed' ? 'ask Resend to verify again (Domains, Restart)' : 'wait for its next check';
+      const next =
+        f.resendStatus === 'not_started'
+          ? 'start the verification in Resend (Domains, Verify)'
+          : f.resendStatus === 'failed' || f.resendStatus === 'partially_failed'
+            ? 'ask Resend to verify again (Domains, Restart)'
+            : 'wait for its next check';
       row('dns.resend', 'warn', `Resend says ${status} while the records are already published: ${next}`);
     } else row('dns.resend', 'pass', `Resend says ${status}, and DNS agrees: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not published yet`);
   }
@@ -386,7 +510,8 @@ interface Alignment {
 function spfAlignment(provider: ProviderInfo | undefined, spfName: string, domain: string, dmarc: ParsedDmarc, spfPasses: boolean): Alignment {
   if (!provider) return { verdict: 'unknown', why: 'the provider is unknown, so its envelope domain is too' };
   const envelope = provider.dns.envelope;
-  if (envelope.kind === 'provider') return { verdict: 'unknown', why: `${provider.label} uses its own envelope domain unless you set up ${envelope.setup}, so SPF aligns only then` };
+  if (envelope.kind === 'provider')
+    return { verdict: 'unknown', why: `${provider.label} uses its own envelope domain unless you set up ${envelope.setup}, so SPF aligns only then` };
   if (!spfPasses) return { verdict: 'no', why: `SPF cannot pass for ${provider.label} at ${shownName(spfName)}` };
   if (envelope.kind === 'from-domain') return { verdict: 'yes', why: `SPF aligns (the envelope domain is ${domain} itself)` };
   if (dmarc.aspf === 's') {
@@ -402,17 +527,36 @@ function spfAlignment(provider: ProviderInfo | undefined, spfName: string, domai
 function lookupDiagnosis(kind: DnsFailure['kind'], names: string[]): Diagnosis {
   const list = names.join(', ');
   const text: Record<DnsFailure['kind'], { summary: string; causes: string[] }> = {
-    timeout: { summary: `DNS lookups got no answer in time: ${list}`, causes: ['the DNS server (--dns-server, or the system resolver) is down or unreachable', 'the domain\'s name servers do not answer', '--timeout is too short for this network'] },
-    servfail: { summary: `the DNS server failed to answer (SERVFAIL): ${list}`, causes: ["the domain's name servers are broken or unreachable", 'a DNSSEC signature does not validate'] },
-    refused: { summary: `the DNS server refused to answer (REFUSED): ${list}`, causes: ['the server given with --dns-server does not serve this domain or does not recurse for you'] },
-    unreachable: { summary: `the DNS server cannot be reached: ${list}`, causes: ['nothing listens at the address given with --dns-server, or the system resolver is down'] },
+    timeout: {
+      summary: `DNS lookups got no answer in time: ${list}`,
+      causes: [
+        'the DNS server (--dns-server, or the system resolver) is down or unreachable',
+        "the domain's name servers do not answer",
+        '--timeout is too short for this network',
+      ],
+    },
+    servfail: {
+      summary: `the DNS server failed to answer (SERVFAIL): ${list}`,
+      causes: ["the domain's name servers are broken or unreachable", 'a DNSSEC signature does not validate'],
+    },
+    refused: {
+      summary: `the DNS server refused to answer (REFUSED): ${list}`,
+      causes: ['the server given with --dns-server does not serve this domain or does not recurse for you'],
+    },
+    unreachable: {
+      summary: `the DNS server cannot be reached: ${list}`,
+      causes: ['nothing listens at the address given with --dns-server, or the system resolver is down'],
+    },
     error: { summary: `DNS lookups failed: ${list}`, causes: ['the DNS server sent an answer mailcheck could not read'] },
   };
   return {
     id: `dns.lookup.${kind}`,
     class: 'network',
     ...text[kind],
-    fixes: ['ask the same server by hand, e.g. dig TXT <name> (add @<server> for --dns-server), and fix the server or the domain\'s name servers', 'run mailcheck dns again: receivers meeting the same failure defer or reject the mail'],
+    fixes: [
+      "ask the same server by hand, e.g. dig TXT <name> (add @<server> for --dns-server), and fix the server or the domain's name servers",
+      'run mailcheck dns again: receivers meeting the same failure defer or reject the mail',
+    ],
   };
 }
 
@@ -429,7 +573,8 @@ function isNullMx(m: MxRecord): boolean {
 /** Where the provider's include appears: in the record itself, in one it includes, or nowhere (only + qualified includes authorise). */
 function findInclude(node: SpfNode, include: string): 'top' | 'nested' | undefined {
   const wanted = include.toLowerCase().replace(/^include:/, '');
-  const has = (n: SpfNode) => n.parsed?.terms.some((t) => t.kind === 'mechanism' && t.name === 'include' && t.qualifier === '+' && t.domain?.toLowerCase().replace(/\.$/, '') === wanted);
+  const has = (n: SpfNode) =>
+    n.parsed?.terms.some((t) => t.kind === 'mechanism' && t.name === 'include' && t.qualifier === '+' && t.domain?.toLowerCase().replace(/\.$/, '') === wanted);
   if (has(node)) return 'top';
   const nested = (n: SpfNode): boolean => n.children.some((c) => has(c) || nested(c));
   return nested(node) ? 'nested' : undefined;

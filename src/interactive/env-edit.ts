@@ -151,7 +151,9 @@ function render(value: string, name: string, head: string, tail: string, preferr
   for (const q of new Set([preferred, '"', "'", '`', ''])) {
     const written = readsBack(q);
     if (written === undefined) continue;
-    notes.push(`${name} is written for dotenv, which your app uses: no quoting makes docker compose (env_file) or a shell sourcing the file read the same value`);
+    notes.push(
+      `${name} is written for dotenv, which your app uses: no quoting makes docker compose (env_file) or a shell sourcing the file read the same value`,
+    );
     return written;
   }
   throw new EnvEditError(`cannot write this value of ${name} in a form dotenv reads back unchanged`);

@@ -91,7 +91,8 @@ export function planFix(values: FixValues, loaded: LoadedConfig): FixPlan | unde
 
 function changeThere(source: Source, name: string, value: string): string {
   if (source.kind === 'flag') return `run again with ${source.flag} ${value}`;
-  if (source.kind === 'env') return `set ${name}=${value} where it is exported (shell profile, CI or deployment settings), or unset it there and let the .env file decide`;
+  if (source.kind === 'env')
+    return `set ${name}=${value} where it is exported (shell profile, CI or deployment settings), or unset it there and let the .env file decide`;
   return `pass the right value on standard input`;
 }
 

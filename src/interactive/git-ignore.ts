@@ -12,7 +12,11 @@ export function gitIgnoreStatus(path: string): IgnoreStatus {
   // `git check-ignore` exits 0 when ignored, 1 when not (a tracked file counts as not ignored:
   // exactly the case to warn about), 128 outside a work tree. core.fsmonitor would run a
   // command named by the repository's own config: never for a question this small.
-  const run = spawnSync('git', ['-c', 'core.fsmonitor=false', 'check-ignore', '-q', '--', basename(path)], { cwd: dirname(path), stdio: 'ignore', timeout: 5000 });
+  const run = spawnSync('git', ['-c', 'core.fsmonitor=false', 'check-ignore', '-q', '--', basename(path)], {
+    cwd: dirname(path),
+    stdio: 'ignore',
+    timeout: 5000,
+  });
   if (run.status === 0) return 'ignored';
   if (run.status === 1) return 'not-ignored';
   return 'no-git';

@@ -51,18 +51,27 @@ export async function proposeEnvChanges(o: ProposeOptions): Promise<ProposeOutco
   }
   // The person may have edited the file while the question was open: never overwrite that.
   if ((await readEnvText(o.path)) !== before) {
-    throw new UserError(`${o.path} changed while the question was open; nothing written`, ExitCode.config, 'run the command again to see the change against the current file');
+    throw new UserError(
+      `${o.path} changed while the question was open; nothing written`,
+      ExitCode.config,
+      'run the command again to see the change against the current file',
+    );
   }
   let result: EnvWriteResult;
   try {
     result = await writeEnvFileAtomically(o.path, after);
   } catch (error) {
     if (error instanceof NotARegularFileError) throw new UserError(`${error.message}; nothing written`, ExitCode.config, 'point --dotenv at a regular file');
-    throw new UserError(`cannot write ${o.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; it is unchanged`, ExitCode.config, 'check the permissions of the file and its directory');
+    throw new UserError(
+      `cannot write ${o.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; it is unchanged`,
+      ExitCode.config,
+      'check the permissions of the file and its directory',
+    );
   }
   // Through a symlink the target was written and backed up beside it: name the real paths.
   const written = result.viaSymlink ? `${result.path} (${o.path} is a symlink to it, and stays one)` : o.path;
-  const backup = result.backup && (result.viaSymlink || !result.backup.startsWith(result.path) ? result.backup : `${o.path}${result.backup.slice(result.path.length)}`);
+  const backup =
+    result.backup && (result.viaSymlink || !result.backup.startsWith(result.path) ? result.backup : `${o.path}${result.backup.slice(result.path.length)}`);
   const about = [result.created ? 'new, readable by you only' : '', backup ? `the previous version is in ${backup}` : ''].filter(Boolean);
   o.output.err(`Wrote ${written}${about.length ? ` (${about.join('; ')})` : ''}.\n`);
   await guardAgainstCommit(o, result);
@@ -97,7 +106,11 @@ async function readEnvText(path: string): Promise<string | undefined> {
   try {
     text = readBoundedText(path, maxEnvFileBytes);
   } catch (error) {
-    throw new UserError(error instanceof FileReadError ? error.message : `cannot read ${path}`, ExitCode.config, 'mailcheck edits only a regular .env file: check the path');
+    throw new UserError(
+      error instanceof FileReadError ? error.message : `cannot read ${path}`,
+      ExitCode.config,
+      'mailcheck edits only a regular .env file: check the path',
+    );
   }
   if (text.includes('\uFFFD')) {
     throw new UserError(`${path} is not UTF-8 text, so mailcheck will not rewrite it`, ExitCode.config, 'make the change by hand');
@@ -109,7 +122,17 @@ function colourDiff(diff: string, color: boolean): string {
   const c = styles(color);
   return diff
     .split('\n')
-    .map((line) => (line.startsWith('---') || line.startsWith('+++') ? c.bold(line) : line.startsWith('@@') ? c.cyan(line) : line.startsWith('-') ? c.red(line) : line.startsWith('+') ? c.green(line) : line))
+    .map((line) =>
+      line.startsWith('---') || line.startsWith('+++')
+        ? c.bold(line)
+        : line.startsWith('@@')
+          ? c.cyan(line)
+          : line.startsWith('-')
+            ? c.red(line)
+            : line.startsWith('+')
+              ? c.green(line)
+              : line,
+    )
     .join('\n')
     .trimEnd();
 }

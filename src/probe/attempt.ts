@@ -123,8 +123,10 @@ class SmtpAttempt {
 
   private logIn(credentials: { user: string; password: string }): Promise<LoginOutcome> {
     const tls = this.result.tls;
-    if (this.o.mode === 'plaintext' || !tls) return Promise.resolve({ status: 'skipped', reason: 'not tried: the password would cross the network unencrypted' });
-    if (!tls.authorized) return Promise.resolve({ status: 'skipped', reason: `not tried: the certificate did not verify (${tls.authorizationError ?? 'unknown reason'})` });
+    if (this.o.mode === 'plaintext' || !tls)
+      return Promise.resolve({ status: 'skipped', reason: 'not tried: the password would cross the network unencrypted' });
+    if (!tls.authorized)
+      return Promise.resolve({ status: 'skipped', reason: `not tried: the certificate did not verify (${tls.authorizationError ?? 'unknown reason'})` });
     if (!this.result.capabilities?.authOffered) return Promise.resolve({ status: 'skipped', reason: 'not tried: the server does not offer AUTH here' });
     return new Promise((done) => {
       this.endLogin = (outcome) => {

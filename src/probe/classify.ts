@@ -9,7 +9,11 @@ import type { CellStatus, ProbeAddress, ProbeCell, ProbeMode } from '../report/p
 export function isWrongVersion(failure: SmtpFailure | undefined): boolean {
   if (!failure) return false;
   const codes = [failure.code, failure.originalCode].map((c) => c?.toUpperCase());
-  return codes.includes('ERR_SSL_WRONG_VERSION_NUMBER') || codes.includes('ERR_SSL_PACKET_LENGTH_TOO_LONG') || /wrong version number|unknown protocol|packet length too long/i.test(failure.message);
+  return (
+    codes.includes('ERR_SSL_WRONG_VERSION_NUMBER') ||
+    codes.includes('ERR_SSL_PACKET_LENGTH_TOO_LONG') ||
+    /wrong version number|unknown protocol|packet length too long/i.test(failure.message)
+  );
 }
 
 const isTimeout = (f: SmtpFailure) => f.code === 'ETIMEDOUT' || f.timeoutType !== undefined;

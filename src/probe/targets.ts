@@ -14,14 +14,25 @@ export const maxProbePorts = 32;
 
 /** "465,587, 2525" -> [465, 587, 2525]; anything else is a usage error, not a guess. */
 export function parsePortList(text: string): number[] {
-  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const ports = parts.map(parsePort);
   if (parts.length === 0 || ports.some((p) => p === undefined)) {
-    throw new UserError(`--ports ${JSON.stringify(text).slice(0, 200)} is not a list of ports`, ExitCode.usage, 'write it as --ports 465,587,2525 (each 1 to 65535)');
+    throw new UserError(
+      `--ports ${JSON.stringify(text).slice(0, 200)} is not a list of ports`,
+      ExitCode.usage,
+      'write it as --ports 465,587,2525 (each 1 to 65535)',
+    );
   }
   const unique = [...new Set(ports as number[])];
   if (unique.length > maxProbePorts) {
-    throw new UserError(`--ports lists ${unique.length} ports; a probe tries at most ${maxProbePorts}`, ExitCode.usage, 'list the submission ports you want to compare, e.g. --ports 465,587,2525');
+    throw new UserError(
+      `--ports lists ${unique.length} ports; a probe tries at most ${maxProbePorts}`,
+      ExitCode.usage,
+      'list the submission ports you want to compare, e.g. --ports 465,587,2525',
+    );
   }
   return unique;
 }
@@ -35,13 +46,18 @@ export function portsToProbe(explicit: number[] | undefined, configuredPort: num
 
 /** A host as the probe accepts it: a bare name or address, the same rule SMTP_HOST follows. */
 export function checkProbeHost(host: string): string {
-  const bare = host.trim().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  const bare = host
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   const withPort = /^([^:\s]+):(\d+)$/.exec(bare);
   if (/:\/\//.test(bare) || /\s/.test(bare) || bare === '' || withPort) {
     throw new UserError(
       `${JSON.stringify(host)} is not a bare host name`,
       ExitCode.usage,
-      withPort ? `give the host alone and the port with --ports: mailcheck probe ${withPort[1]} --ports ${withPort[2]}` : 'give it as smtp.example.com (no scheme, no port, no spaces)',
+      withPort
+        ? `give the host alone and the port with --ports: mailcheck probe ${withPort[1]} --ports ${withPort[2]}`
+        : 'give it as smtp.example.com (no scheme, no port, no spaces)',
     );
   }
   return bare;

@@ -37,20 +37,45 @@ export function probeVerdict(input: VerdictInput): { checks: Check[]; diagnoses:
   });
 
   if (working.length === 0) {
-    checks.push({ id: 'probe.reachable', status: 'fail', title: 'a working port and mode', detail: `none of the ${report.cells.length} combinations worked (${countStatuses(report.cells)})` });
+    checks.push({
+      id: 'probe.reachable',
+      status: 'fail',
+      title: 'a working port and mode',
+      detail: `none of the ${report.cells.length} combinations worked (${countStatuses(report.cells)})`,
+    });
     diagnoses.push(nothingWorks(report, input.names));
   } else {
-    checks.push({ id: 'probe.reachable', status: 'pass', title: 'a working port and mode', detail: `${working.length} of ${report.cells.length} combinations work` });
+    checks.push({
+      id: 'probe.reachable',
+      status: 'pass',
+      title: 'a working port and mode',
+      detail: `${working.length} of ${report.cells.length} combinations work`,
+    });
   }
 
   const rec = report.recommendation;
   if (rec) {
-    const weak = rec.mode === 'plaintext' ? 'only plain text works: the password would cross the network unencrypted' : !rec.verified ? 'the certificate did not verify' : undefined;
-    checks.push({ id: 'probe.recommendation', status: weak ? 'warn' : 'pass', title: 'recommended combination', detail: `${rec.lines.join(' ')} (${describeRecommendation(rec)})${weak ? `; ${weak}` : ''}` });
+    const weak =
+      rec.mode === 'plaintext'
+        ? 'only plain text works: the password would cross the network unencrypted'
+        : !rec.verified
+          ? 'the certificate did not verify'
+          : undefined;
+    checks.push({
+      id: 'probe.recommendation',
+      status: weak ? 'warn' : 'pass',
+      title: 'recommended combination',
+      detail: `${rec.lines.join(' ')} (${describeRecommendation(rec)})${weak ? `; ${weak}` : ''}`,
+    });
     if (rec.mode !== 'plaintext' && !rec.verified) {
       const tls = working.find((c) => c.port === rec.port && c.mode === rec.mode && c.tls && !c.tls.authorized)?.tls;
       const code = tls?.authorizationError ?? 'UNABLE_TO_VERIFY';
-      diagnoses.push(diagnoseSmtpFailure({ stage: 'tls', code: 'ESOCKET', originalCode: code, message: `certificate verification failed: ${code}` }, context(rec.port, rec.mode)));
+      diagnoses.push(
+        diagnoseSmtpFailure(
+          { stage: 'tls', code: 'ESOCKET', originalCode: code, message: `certificate verification failed: ${code}` },
+          context(rec.port, rec.mode),
+        ),
+      );
     }
   }
 
@@ -70,7 +95,13 @@ export function probeVerdict(input: VerdictInput): { checks: Check[]; diagnoses:
 }
 
 function countStatuses(cells: ProbeCell[]): string {
-  const words: Record<ProbeCell['status'], string> = { works: 'worked', 'tls-mismatch': 'TLS mismatch', refused: 'refused', timeout: 'timed out', error: 'other failures' };
+  const words: Record<ProbeCell['status'], string> = {
+    works: 'worked',
+    'tls-mismatch': 'TLS mismatch',
+    refused: 'refused',
+    timeout: 'timed out',
+    error: 'other failures',
+  };
   const counts = new Map<string, number>();
   for (const cell of cells) counts.set(words[cell.status], (counts.get(words[cell.status]) ?? 0) + 1);
   return [...counts].map(([word, n]) => `${n} ${word}`).join(', ');
@@ -83,7 +114,11 @@ function nothingWorks(report: ProbeReport, names: DiagnosisContext['names']): Di
   const refused = report.cells.filter((c) => c.status === 'refused').length;
   const timedOut = report.cells.filter((c) => c.status === 'timeout' && c.failure?.stage === 'connect').length;
   const causes = [
-    ...(timedOut ? [`${timedOut} attempts got no connection at all: outbound SMTP ports are blocked here (cloud hosts block 25, often 465 and 587 too) or a firewall drops the traffic`] : []),
+    ...(timedOut
+      ? [
+          `${timedOut} attempts got no connection at all: outbound SMTP ports are blocked here (cloud hosts block 25, often 465 and 587 too) or a firewall drops the traffic`,
+        ]
+      : []),
     ...(refused ? [`${refused} attempts were refused: nothing listens on those ports at ${report.host}`] : []),
     `${names.host} may not be an SMTP server`,
   ];
@@ -93,7 +128,7 @@ function nothingWorks(report: ProbeReport, names: DiagnosisContext['names']): Di
     summary: `no port of ${report.host} answered SMTP in any mode (ports ${report.ports.join(', ')})`,
     causes,
     fixes: priorityOrder([
-      'if outbound SMTP is blocked, ask the hosting provider to open it, or send through an HTTP API (for example Resend\'s)',
+      "if outbound SMTP is blocked, ask the hosting provider to open it, or send through an HTTP API (for example Resend's)",
       `check ${names.host} against the provider's documentation`,
     ]),
   };
@@ -117,20 +152,46 @@ function judgeConfigured(
   if (works.length === cells.length && unverified) {
     const code = unverified.tls!.authorizationError ?? 'UNABLE_TO_VERIFY';
     return {
-      check: { id: 'probe.configured', status: 'fail', title, detail: `${lines}: ${modeLabels[configured.mode]} connects, but the certificate did not verify (${code})` },
+      check: {
+        id: 'probe.configured',
+        status: 'fail',
+        title,
+        detail: `${lines}: ${modeLabels[configured.mode]} connects, but the certificate did not verify (${code})`,
+      },
       diagnosis: diagnoseSmtpFailure({ stage: 'tls', code: 'ESOCKET', originalCode: code, message: `certificate verification failed: ${code}` }, ctx),
     };
   }
-  if (works.length === cells.length) return { check: { id: 'probe.configured', status: 'pass', title, detail: `${lines}: ${modeLabels[configured.mode]} works` } };
+  if (works.length === cells.length)
+    return { check: { id: 'probe.configured', status: 'pass', title, detail: `${lines}: ${modeLabels[configured.mode]} works` } };
   if (works.length > 0) {
     const failing = cells.find((c) => c.status !== 'works')!;
-    return { check: { id: 'probe.configured', status: 'warn', title, detail: `${lines}: works over IPv${works[0]!.family} only; IPv${failing.family}: ${failing.detail ?? failing.status}` } };
+    return {
+      check: {
+        id: 'probe.configured',
+        status: 'warn',
+        title,
+        detail: `${lines}: works over IPv${works[0]!.family} only; IPv${failing.family}: ${failing.detail ?? failing.status}`,
+      },
+    };
   }
   // SMTP_SECURE=0 lets the app go on in plain text when STARTTLS fails: it works, unencrypted.
   const plain = configured.mode === 'starttls' ? onPort.find((c) => c.mode === 'plaintext' && c.status === 'works') : undefined;
   const failing = cells[0]!;
-  if (plain) return { check: { id: 'probe.configured', status: 'warn', title, detail: `${lines}: works only without encryption: STARTTLS failed (${failing.detail ?? failing.status})` } };
-  const check: Check = { id: 'probe.configured', status: 'fail', title, detail: `${lines}: ${modeLabels[configured.mode]}: ${failing.detail ?? failing.status}` };
+  if (plain)
+    return {
+      check: {
+        id: 'probe.configured',
+        status: 'warn',
+        title,
+        detail: `${lines}: works only without encryption: STARTTLS failed (${failing.detail ?? failing.status})`,
+      },
+    };
+  const check: Check = {
+    id: 'probe.configured',
+    status: 'fail',
+    title,
+    detail: `${lines}: ${modeLabels[configured.mode]}: ${failing.detail ?? failing.status}`,
+  };
   if (!recommended) return { check };
   const otherFix = `or use the recommended combination: ${recommended.join(' ')}`;
   if (failing.status === 'tls-mismatch') {
@@ -145,7 +206,13 @@ function judgeConfigured(
             ...(greeting ? { greeting } : {}),
             ...starttlsOn(onPort),
           })
-        : implicitTlsProven({ port: configured.port, names, proof: `implicit TLS works on port ${configured.port}, and plain-text connections there got no greeting`, otherFix, ...(greeting ? { greeting } : {}) });
+        : implicitTlsProven({
+            port: configured.port,
+            names,
+            proof: `implicit TLS works on port ${configured.port}, and plain-text connections there got no greeting`,
+            otherFix,
+            ...(greeting ? { greeting } : {}),
+          });
     return { check, diagnosis };
   }
   return { check, ...(failing.failure ? { diagnosis: diagnoseSmtpFailure(failing.failure, ctx) } : {}) };
@@ -169,7 +236,12 @@ function judgeLogins(report: ProbeReport, context: (port: number, mode: ProbeMod
   if (failed?.login?.status === 'failed') {
     const failure: SmtpFailure = failed.login.failure;
     return {
-      check: { id: 'probe.auth', status: 'fail', title, detail: `rejected on ${failed.port} ${modeLabels[failed.mode]}: ${failure.response ?? failure.message}` },
+      check: {
+        id: 'probe.auth',
+        status: 'fail',
+        title,
+        detail: `rejected on ${failed.port} ${modeLabels[failed.mode]}: ${failure.response ?? failure.message}`,
+      },
       diagnosis: diagnoseSmtpFailure(failure, context(failed.port, failed.mode)),
     };
   }

@@ -26,7 +26,10 @@ interface Annotation {
  * Other control characters would reach the log and the annotation as they are: shown as `\xNN`.
  */
 export function escapeData(text: string): string {
-  const printable = text.split(/\r?\n/).map((line) => safeLine(line, maxAnnotationLine)).join('\n');
+  const printable = text
+    .split(/\r?\n/)
+    .map((line) => safeLine(line, maxAnnotationLine))
+    .join('\n');
   return printable.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
@@ -59,7 +62,8 @@ function annotations(report: Report): Annotation[] {
     list.push({ level: 'error', title: title(d.id), message: lines.join('\n') });
   }
   for (const check of report.checks) {
-    if (check.status === 'warn') list.push({ level: 'warning', title: title(check.id), message: `${check.title}: ${check.detail ?? 'warning'}${check.fix ? `\nfix: ${check.fix}` : ''}` });
+    if (check.status === 'warn')
+      list.push({ level: 'warning', title: title(check.id), message: `${check.title}: ${check.detail ?? 'warning'}${check.fix ? `\nfix: ${check.fix}` : ''}` });
   }
   // A failed run always shows why, even when its cause is only warnings (--strict).
   if (!report.result.ok && !list.some((a) => a.level === 'error')) {
@@ -141,7 +145,9 @@ export interface GithubTarget {
 }
 
 export function emitGithubActions(report: Report, target: GithubTarget): void {
-  const text = annotations(report).map((a) => `${formatAnnotation(a)}\n`).join('');
+  const text = annotations(report)
+    .map((a) => `${formatAnnotation(a)}\n`)
+    .join('');
   target.output.workflowCommands(text, target.json);
 
   const summaryPath = target.env.GITHUB_STEP_SUMMARY;

@@ -27,7 +27,10 @@ export class HumanRenderer {
   header(command: string, provider: Report['provider'], config: ConfigEntry[], files: ReportFiles, lint: LintFinding[]): void {
     if (this.mode.quiet) return;
     const c = this.c;
-    const lines = [c.bold(`mailcheck ${command}`), `provider: ${c.bold(provider.kind === 'none' ? 'none (email disabled)' : provider.kind)} (${provider.reason})`];
+    const lines = [
+      c.bold(`mailcheck ${command}`),
+      `provider: ${c.bold(provider.kind === 'none' ? 'none (email disabled)' : provider.kind)} (${provider.reason})`,
+    ];
     lines.push(...this.files(files));
     if (config.length) {
       const width = Math.max(...config.map((e) => e.variable.length));
@@ -72,7 +75,11 @@ export class HumanRenderer {
       for (const check of report.checks) lines.push(...this.check(check));
     }
     if (this.mode.verbose && report.timings.stages.length) {
-      lines.push('', c.bold('time per stage'), `  ${report.timings.stages.map((s) => `${s.stage} ${s.ms} ms`).join(', ')} (total ${report.timings.totalMs} ms)`);
+      lines.push(
+        '',
+        c.bold('time per stage'),
+        `  ${report.timings.stages.map((s) => `${s.stage} ${s.ms} ms`).join(', ')} (total ${report.timings.totalMs} ms)`,
+      );
     }
     for (const diagnosis of report.diagnoses) lines.push('', ...this.diagnosis(diagnosis));
     lines.push('', this.verdict(report));
@@ -124,7 +131,9 @@ export class HumanRenderer {
     const c = this.c;
     if (report.result.ok) {
       const warned = report.checks.some((ch) => ch.status === 'warn') || report.lint.some((f) => f.status === 'warn');
-      return c.green(`${symbols.pass} ${report.message?.serverReply ? 'the server accepted the test message' : 'all checks passed'}${warned ? ' (with warnings above)' : ''} (exit 0)`);
+      return c.green(
+        `${symbols.pass} ${report.message?.serverReply ? 'the server accepted the test message' : 'all checks passed'}${warned ? ' (with warnings above)' : ''} (exit 0)`,
+      );
     }
     const cls = report.result.failureClass;
     const meaning = cls ? exitCodeMeanings[cls] : 'failed';

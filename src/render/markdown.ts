@@ -32,7 +32,9 @@ export function markdownReport(report: Report): string {
   if (report.checks.length) {
     lines.push('### Checks', '', '| | check | id | time | detail |', '|---|---|---|---|---|');
     for (const c of report.checks) {
-      lines.push(`| ${statusIcon[c.status]} | ${md(c.title)} | ${md(c.id)} | ${c.ms !== undefined ? `${c.ms} ms` : ''} | ${md(c.detail ?? '')}${c.fix ? ` **fix:** ${md(c.fix)}` : ''} |`);
+      lines.push(
+        `| ${statusIcon[c.status]} | ${md(c.title)} | ${md(c.id)} | ${c.ms !== undefined ? `${c.ms} ms` : ''} | ${md(c.detail ?? '')}${c.fix ? ` **fix:** ${md(c.fix)}` : ''} |`,
+      );
     }
     lines.push('');
   }

@@ -29,7 +29,12 @@ export interface ModeInput {
   report?: string;
 }
 
-export function detectOutputMode(flags: ModeInput, env: NodeJS.ProcessEnv, stdin: { isTTY?: boolean }, stdout: { isTTY?: boolean; columns?: number }): OutputMode {
+export function detectOutputMode(
+  flags: ModeInput,
+  env: NodeJS.ProcessEnv,
+  stdin: { isTTY?: boolean },
+  stdout: { isTTY?: boolean; columns?: number },
+): OutputMode {
   if (flags.quiet && flags.verbose) throw new UserError('--quiet and --verbose ask for opposite things', ExitCode.usage, 'give one of them');
   const ci = isSet(env.CI);
   const json = flags.json === true;

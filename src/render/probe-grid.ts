@@ -55,13 +55,21 @@ export function renderProbe(report: ProbeReport, color: boolean): string {
 function describeCell(cell: ProbeCell): string {
   if (cell.status !== 'works') return `${cell.detail ?? cell.status}${cell.greeting ? `  <- ${cell.greeting}` : ''}`;
   const parts: string[] = [];
-  if (cell.tls) parts.push(`${cell.tls.protocol}, certificate ${cell.tls.authorized ? 'verified' : `NOT verified (${cell.tls.authorizationError ?? 'unknown reason'})`}`);
+  if (cell.tls)
+    parts.push(`${cell.tls.protocol}, certificate ${cell.tls.authorized ? 'verified' : `NOT verified (${cell.tls.authorizationError ?? 'unknown reason'})`}`);
   else parts.push('no encryption');
   const caps = cell.capabilities;
   if (caps) parts.push(caps.authOffered ? `AUTH ${caps.authMechanisms.join(' ') || '(no mechanisms listed)'}` : 'AUTH not offered');
   if (cell.mode === 'plaintext' && caps) parts.push(caps.starttlsOffered ? 'STARTTLS offered' : 'STARTTLS not offered');
   const login = cell.login;
-  if (login) parts.push(login.status === 'ok' ? 'login accepted' : login.status === 'failed' ? `login REJECTED: ${login.failure.response ?? login.failure.message}` : `login ${login.reason}`);
+  if (login)
+    parts.push(
+      login.status === 'ok'
+        ? 'login accepted'
+        : login.status === 'failed'
+          ? `login REJECTED: ${login.failure.response ?? login.failure.message}`
+          : `login ${login.reason}`,
+    );
   parts.push(`${cell.ms} ms`);
   return `${parts.join(', ')}${cell.greeting ? `  <- ${cell.greeting}` : ''}`;
 }

@@ -33,10 +33,7 @@ export interface Capabilities {
 }
 
 /** `--auth`: whether the configured credentials were accepted on this combination. */
-export type LoginOutcome =
-  | { status: 'ok' }
-  | { status: 'failed'; failure: SmtpFailure }
-  | { status: 'skipped'; reason: string };
+export type LoginOutcome = { status: 'ok' } | { status: 'failed'; failure: SmtpFailure } | { status: 'skipped'; reason: string };
 
 /** works / TLS mismatch / refused / timed out / anything else. Stable JSON values. */
 export type CellStatus = 'works' | 'tls-mismatch' | 'refused' | 'timeout' | 'error';

@@ -101,7 +101,13 @@ export async function runResendChecks(o: ResendCheckOptions): Promise<ResendChec
   } else if (listed.result.aborted) {
     return { ...out, aborted: true };
   } else if (listed.result.failure.name === 'restricted_api_key') {
-    add('resend.key', 'warn', keyTitle, 'valid, sending access only: fine for sending, but mailcheck cannot look at your domains, so the domain check is skipped', listed.ms);
+    add(
+      'resend.key',
+      'warn',
+      keyTitle,
+      'valid, sending access only: fine for sending, but mailcheck cannot look at your domains, so the domain check is skipped',
+      listed.ms,
+    );
   } else {
     add('resend.key', 'fail', keyTitle, summaryOf(listed.result.failure), listed.ms);
     out.diagnoses.push(diagnoseResendFailure(listed.result.failure, ctx));
@@ -168,7 +174,12 @@ interface DomainCheck {
   apiStatus?: string;
 }
 
-async function checkDomain(client: ResendClient, o: ResendCheckOptions, domains: ListDomainsResponseSuccess, ctx: ResendDiagnosisContext): Promise<DomainCheck> {
+async function checkDomain(
+  client: ResendClient,
+  o: ResendCheckOptions,
+  domains: ListDomainsResponseSuccess,
+  ctx: ResendDiagnosisContext,
+): Promise<DomainCheck> {
   const match = matchSenderDomain(o.settings.sender.domain, domains.data, domains.has_more);
   if (match.kind === 'testing') {
     return {
@@ -178,7 +189,10 @@ async function checkDomain(client: ResendClient, o: ResendCheckOptions, domains:
   }
   if (match.kind === 'missing') {
     const problem = match.problem;
-    const detail = problem.kind === 'subdomain' ? `${problem.domain} is not in the account (${problem.parent.name} is; subdomains are verified separately)` : `${problem.domain} is not in this account`;
+    const detail =
+      problem.kind === 'subdomain'
+        ? `${problem.domain} is not in the account (${problem.parent.name} is; subdomains are verified separately)`
+        : `${problem.domain} is not in this account`;
     return { status: 'fail', detail, diagnosis: diagnoseDomainProblem(problem, ctx) };
   }
   const domain: Domain = match.domain;

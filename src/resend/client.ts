@@ -12,7 +12,14 @@ import { Agent as HttpAgent, request as httpRequest, type Agent, type IncomingMe
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Resend, type CreateEmailOptions, type CreateEmailResponseSuccess, type ErrorResponse, type GetDomainResponseSuccess, type ListDomainsResponseSuccess } from 'resend';
+import {
+  Resend,
+  type CreateEmailOptions,
+  type CreateEmailResponseSuccess,
+  type ErrorResponse,
+  type GetDomainResponseSuccess,
+  type ListDomainsResponseSuccess,
+} from 'resend';
 import type { ResendFailure, ResendOperation } from '../diagnose/resend-rules.js';
 import { Scrubber } from '../safety/secrets.js';
 import { connectLookup } from '../dns/host.js';
@@ -34,9 +41,7 @@ export interface ResendClientOptions {
   retry?: RetryPolicy;
 }
 
-export type ApiResult<T> =
-  | { ok: true; data: T; headers: Record<string, string>; retries: number }
-  | { ok: false; failure: ResendFailure; aborted: boolean };
+export type ApiResult<T> = { ok: true; data: T; headers: Record<string, string>; retries: number } | { ok: false; failure: ResendFailure; aborted: boolean };
 
 /** What every SDK call resolves with (its `Response<T>`, with the error made optional-shaped). */
 interface SdkResponse<T> {
@@ -149,7 +154,11 @@ export class ResendClient {
       const waitMs = nextWaitMs(info, retries, policy);
       const asked = info.retryAfterSeconds !== undefined ? `retry-after ${info.retryAfterSeconds} s` : 'no retry-after given';
       if (waitMs === undefined) {
-        this.info(retries >= policy.maxRetries ? `rate limited again (${asked}); giving up after ${retries} retries` : `rate limited (${asked}); mailcheck waits at most ${policy.maxWaitMs / 1000} s, so it does not retry`);
+        this.info(
+          retries >= policy.maxRetries
+            ? `rate limited again (${asked}); giving up after ${retries} retries`
+            : `rate limited (${asked}); mailcheck waits at most ${policy.maxWaitMs / 1000} s, so it does not retry`,
+        );
         return this.failed(failure);
       }
       this.info(`rate limited (${asked}): waiting ${waitMs} ms, then retry ${retries + 1} of ${policy.maxRetries}`);
@@ -174,8 +183,16 @@ export class ResendClient {
       this.record('server', `${failure.statusCode ?? '(no status)'} ${failure.name ?? ''}: ${failure.message}`);
       return failure;
     }
-    this.info(timedOut ? `no answer within ${this.o.timeoutMs} ms` : `no usable HTTP answer (the SDK says: ${message}); probing ${this.o.endpoint.host}:${this.o.endpoint.port} to find out why`);
-    let cause = await probeEndpoint(this.o.endpoint, { timeoutMs: this.o.timeoutMs, ...(this.o.dnsServer ? { dnsServer: this.o.dnsServer } : {}), onStep: (text) => this.info(text) });
+    this.info(
+      timedOut
+        ? `no answer within ${this.o.timeoutMs} ms`
+        : `no usable HTTP answer (the SDK says: ${message}); probing ${this.o.endpoint.host}:${this.o.endpoint.port} to find out why`,
+    );
+    let cause = await probeEndpoint(this.o.endpoint, {
+      timeoutMs: this.o.timeoutMs,
+      ...(this.o.dnsServer ? { dnsServer: this.o.dnsServer } : {}),
+      onStep: (text) => this.info(text),
+    });
     if (timedOut && cause.code === 'EBADRESPONSE') {
       cause = { stage: 'http', code: 'ETIMEDOUT', message: `connected, but no complete answer within ${this.o.timeoutMs} ms` };
     }
@@ -274,7 +291,11 @@ async function boundedFetch(url: string, options: RequestInit, agent: Agent): Pr
     response = await send(url, options, agent);
   } catch {
     // The same causeless answer the SDK gives; ResendClient probes the network for the cause.
-    return { data: null, error: { name: 'application_error', statusCode: null, message: 'Unable to fetch data. The request could not be resolved.' }, headers: null };
+    return {
+      data: null,
+      error: { name: 'application_error', statusCode: null, message: 'Unable to fetch data. The request could not be resolved.' },
+      headers: null,
+    };
   }
   const status = response.statusCode ?? 0;
   // As fetch presents them: lower-case names, repeated headers joined with ", ".
@@ -291,7 +312,15 @@ async function boundedFetch(url: string, options: RequestInit, agent: Agent): Pr
   if (parsed === undefined) {
     // A gateway's HTML error page (502 from a load balancer) or a 429 is the service being busy, as the SDK reports it.
     if (status >= 500 || status === 429) {
-      return { data: null, error: { name: 'application_error', statusCode: status, message: 'Internal server error. We are unable to process your request right now, please try again later.' }, headers };
+      return {
+        data: null,
+        error: {
+          name: 'application_error',
+          statusCode: status,
+          message: 'Internal server error. We are unable to process your request right now, please try again later.',
+        },
+        headers,
+      };
     }
     return notApi(`an answer that is not JSON (${type}, ${body.length} bytes)`);
   }

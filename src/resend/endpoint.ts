@@ -24,7 +24,8 @@ export function resolveEndpoint(baseUrl: string | undefined): ResendEndpoint {
   } catch {
     throw badBaseUrl('is not a URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw badBaseUrl(`uses ${safeLine(url.protocol, 20)}//; it must be https:// (or http:// for a local test server)`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw badBaseUrl(`uses ${safeLine(url.protocol, 20)}//; it must be https:// (or http:// for a local test server)`);
   if (url.username || url.password) throw badBaseUrl('carries credentials; the API key belongs in RESEND_API_KEY');
   const secure = url.protocol === 'https:';
   return {

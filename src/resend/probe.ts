@@ -46,7 +46,10 @@ export async function probeEndpoint(endpoint: ResendEndpoint, o: ProbeOptions): 
     try {
       // dns.lookup cannot be cancelled; the bound only stops us waiting for it.
       address = await bounded<string>(`DNS lookup of ${endpoint.host}`, o.timeoutMs, (done) => {
-        lookupOne(endpoint.host, { server: o.dnsServer, timeoutMs: o.timeoutMs }).then((r) => done(undefined, r), (e: Errno) => done(e));
+        lookupOne(endpoint.host, { server: o.dnsServer, timeoutMs: o.timeoutMs }).then(
+          (r) => done(undefined, r),
+          (e: Errno) => done(e),
+        );
         return () => {};
       });
       step(`DNS ${endpoint.host} -> ${address}`);

@@ -179,7 +179,10 @@ function encodings(secret: string, user: string | undefined): string[] {
     url.replace(/%[0-9A-F]{2}/g, (percent) => percent.toLowerCase()),
     JSON.stringify(secret).slice(1, -1),
     // JSON encoders that escape every non-ASCII character and the slash.
-    JSON.stringify(secret).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\//g, '\\/'),
+    JSON.stringify(secret)
+      .slice(1, -1)
+      .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .replace(/\//g, '\\/'),
     hex,
     hex.toUpperCase(),
     base64,

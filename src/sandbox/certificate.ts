@@ -18,10 +18,7 @@ export async function generateCertificate(request: CertificateRequest): Promise<
   const notBefore = request.notBefore ?? new Date(Date.now() - 60_000);
   // 90 days, as Let's Encrypt issues them: a fresh certificate is well clear of the 14-day expiry warning.
   const notAfter = request.notAfter ?? new Date(Date.now() + 90 * 24 * 3600_000);
-  const altNames = [
-    ...(request.dnsNames ?? []).map((value) => ({ type: 2 as const, value })),
-    ...(request.ips ?? []).map((ip) => ({ type: 7 as const, ip })),
-  ];
+  const altNames = [...(request.dnsNames ?? []).map((value) => ({ type: 2 as const, value })), ...(request.ips ?? []).map((ip) => ({ type: 7 as const, ip }))];
   const pems = await generate([{ name: 'commonName', value: request.commonName }], {
     keyType: 'ec',
     algorithm: 'sha256',

@@ -2,7 +2,6 @@ import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { TlsInfo } from '../report/tls.js';
 import { safeLine } from '../safety/text.js';
 
-
 function describeName(name: PeerCertificate['subject'] | undefined): string | undefined {
   if (!name) return undefined;
   const parts = Object.entries(name).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`);

@@ -163,7 +163,10 @@ class SmtpWalk {
 
   constructor(private readonly o: WalkOptions) {
     this.stage = isIP(o.host) ? 'connect' : 'dns';
-    this.authLines = new AuthLineRewriter(o.userShown ?? '(none)', { ...(o.password !== undefined ? { password: o.password } : {}), ...(o.oauth2Token !== undefined ? { oauth2Token: o.oauth2Token } : {}) });
+    this.authLines = new AuthLineRewriter(o.userShown ?? '(none)', {
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.oauth2Token !== undefined ? { oauth2Token: o.oauth2Token } : {}),
+    });
     this.authWaitMs = authWaitMs(o.timeoutMs);
     this.heldGreetingWaitMs = heldGreetingWaitMs(o.timeoutMs);
     // nodemailer's own timers are set past every bound of ours: each stage is bounded by the
@@ -225,7 +228,11 @@ class SmtpWalk {
   private async afterConnect(): Promise<void> {
     this.parseAuthMechanisms();
     if (!this.o.secure && !this.isEncrypted()) {
-      return this.fail({ stage: 'starttls', code: 'ENOSTARTTLS', message: 'the server does not offer STARTTLS (its EHLO reply does not list it), so the session would stay unencrypted' });
+      return this.fail({
+        stage: 'starttls',
+        code: 'ENOSTARTTLS',
+        message: 'the server does not offer STARTTLS (its EHLO reply does not list it), so the session would stay unencrypted',
+      });
     }
     if (this.o.user !== undefined && (this.o.password !== undefined || this.o.oauth2Token !== undefined)) {
       if (!this.result.authAdvertised) {
@@ -255,7 +262,8 @@ class SmtpWalk {
     const token = this.o.oauth2Token;
     const useToken = token !== undefined && offered.includes('XOAUTH2');
     if (!useToken && (this.o.password === undefined || !offered.some((m) => passwordMechanisms.includes(m)))) {
-      const what = token !== undefined ? 'an OAuth 2.0 token, but the server does not offer XOAUTH2' : 'a password, but the server offers no password mechanism';
+      const what =
+        token !== undefined ? 'an OAuth 2.0 token, but the server does not offer XOAUTH2' : 'a password, but the server offers no password mechanism';
       return { stage: 'auth', code: 'ENOAUTHMECH', message: `mailcheck has ${what} (it offers ${offered.join(', ') || 'nothing'}); no AUTH was sent` };
     }
     this.disclose(user, useToken ? token : this.o.password!);
@@ -264,7 +272,9 @@ class SmtpWalk {
       ? { user, oauth2: new (await import('nodemailer/lib/xoauth2')).default({ user, accessToken: token }) }
       : { user, pass: this.o.password! };
     if (this.finished) return undefined;
-    const error = await new Promise<NodemailerError | undefined>((done) => this.conn.login(credentials as never, (err) => done(err as NodemailerError | undefined)));
+    const error = await new Promise<NodemailerError | undefined>((done) =>
+      this.conn.login(credentials as never, (err) => done(err as NodemailerError | undefined)),
+    );
     return error && this.failureFrom(error, 'auth');
   }
 
@@ -288,12 +298,14 @@ class SmtpWalk {
 
   /** MAIL, RCPT, RSET without DATA, through nodemailer's documented customAuth hook. */
   private async envelopeOnly(): Promise<void> {
-    await new Promise<void>((done) =>
-      this.conn.login({ method: 'MAILCHECK-ENVELOPE', user: 'envelope', pass: 'envelope' }, () => done()),
-    );
+    await new Promise<void>((done) => this.conn.login({ method: 'MAILCHECK-ENVELOPE', user: 'envelope', pass: 'envelope' }, () => done()));
   }
 
-  private async walkEnvelope(ctx: { sendCommand: (cmd: string) => Promise<{ status: number; response: string }>; resolve: () => void; reject: (e: Error) => void }): Promise<void> {
+  private async walkEnvelope(ctx: {
+    sendCommand: (cmd: string) => Promise<{ status: number; response: string }>;
+    resolve: () => void;
+    reject: (e: Error) => void;
+  }): Promise<void> {
     this.loggingEnvelopeOurselves = true;
     const steps: [SmtpStage, string, string][] = [
       ['mail', `MAIL FROM:<${this.o.senderAddress}>`, 'EENVELOPE'],
@@ -306,7 +318,13 @@ class SmtpWalk {
       this.record('client', command);
       const reply = await ctx.sendCommand(command);
       if (reply.status < 200 || reply.status >= 300) {
-        this.fail({ stage, code, ...(reply.status ? { responseCode: reply.status } : {}), response: reply.response, message: `${command.split(':')[0]} rejected` });
+        this.fail({
+          stage,
+          code,
+          ...(reply.status ? { responseCode: reply.status } : {}),
+          response: reply.response,
+          message: `${command.split(':')[0]} rejected`,
+        });
         ctx.reject(new Error('envelope rejected'));
         return;
       }
@@ -341,7 +359,17 @@ class SmtpWalk {
   private onClientLine(text: string): void {
     if (this.loggingEnvelopeOurselves) return;
     const verb = text.split(/[\s:]/)[0]!.toUpperCase();
-    const stageByVerb: Record<string, SmtpStage> = { EHLO: 'ehlo', HELO: 'ehlo', LHLO: 'ehlo', STARTTLS: 'starttls', AUTH: 'auth', MAIL: 'mail', RCPT: 'rcpt', DATA: 'data', QUIT: 'quit' };
+    const stageByVerb: Record<string, SmtpStage> = {
+      EHLO: 'ehlo',
+      HELO: 'ehlo',
+      LHLO: 'ehlo',
+      STARTTLS: 'starttls',
+      AUTH: 'auth',
+      MAIL: 'mail',
+      RCPT: 'rcpt',
+      DATA: 'data',
+      QUIT: 'quit',
+    };
     const next = stageByVerb[verb];
     if (next && next !== this.stage) this.enterStage(next);
     this.collectingEhlo = verb === 'EHLO' || verb === 'HELO' || verb === 'LHLO';
@@ -468,7 +496,9 @@ class SmtpWalk {
   private holdGreeting(): void {
     this.greetingHeld = true;
     this.o.onSmtpSpoken?.();
-    this.info(`the greeting has begun (220-); waiting up to ${this.heldGreetingWaitMs} ms for the rest: servers such as Postfix's postscreen hold it on purpose`);
+    this.info(
+      `the greeting has begun (220-); waiting up to ${this.heldGreetingWaitMs} ms for the rest: servers such as Postfix's postscreen hold it on purpose`,
+    );
     this.armWatchdog();
   }
 
@@ -530,7 +560,10 @@ class SmtpWalk {
       if (match) {
         this.result.authAdvertised = true;
         // Server text, printed in the auth check's detail: made safe, and a flood of names bounded.
-        this.result.authMechanisms = safeLine(match[1]!.trim()).split(/\s+/).slice(0, 20).map((m: string) => m.toUpperCase());
+        this.result.authMechanisms = safeLine(match[1]!.trim())
+          .split(/\s+/)
+          .slice(0, 20)
+          .map((m: string) => m.toUpperCase());
       }
     }
   }
@@ -550,7 +583,9 @@ class SmtpWalk {
     clearTimeout(this.authPatienceNote);
     if (stage === 'auth') {
       this.authPatienceNote = setTimeout(() => {
-        this.info(`no answer to AUTH after ${this.o.timeoutMs} ms: servers delay the answer to a failed login on purpose, so mailcheck waits up to ${this.authWaitMs} ms`);
+        this.info(
+          `no answer to AUTH after ${this.o.timeoutMs} ms: servers delay the answer to a failed login on purpose, so mailcheck waits up to ${this.authWaitMs} ms`,
+        );
       }, this.o.timeoutMs);
       this.authPatienceNote.unref();
     }
@@ -631,7 +666,10 @@ class SmtpWalk {
     // Every failure passes here, so this is where its server-supplied texts become what
     // SmtpFailure promises the diagnosis rules and renderers: redacted and terminal-safe.
     if (this.scrubber.withholds) {
-      failure.withheldWords = { message: safeLines(failure.message, 10).join('\n'), ...(failure.response !== undefined ? { response: safeLines(failure.response, 10).join('\n') } : {}) };
+      failure.withheldWords = {
+        message: safeLines(failure.message, 10).join('\n'),
+        ...(failure.response !== undefined ? { response: safeLines(failure.response, 10).join('\n') } : {}),
+      };
     }
     failure.message = this.untrusted(failure.message);
     if (failure.response !== undefined) failure.response = this.untrusted(failure.response);
@@ -652,7 +690,9 @@ class SmtpWalk {
     this.scrubber.add(password, user);
     if (this.o.userIsSecret) this.scrubber.add(user);
     if (this.scrubber.withholds) {
-      this.info(`the password has fewer than ${minRecognisableLength} characters, too few to tell an echo of it from ordinary words: the server's text after login is withheld (its reply codes are kept)`);
+      this.info(
+        `the password has fewer than ${minRecognisableLength} characters, too few to tell an echo of it from ordinary words: the server's text after login is withheld (its reply codes are kept)`,
+      );
     }
   }
 

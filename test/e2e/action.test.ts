@@ -196,7 +196,13 @@ function expectNoSecret(run: ActionRun): void {
     .map((p) => join(run.runnerTemp, p))
     .filter((p) => p.endsWith('.json'))
     .map((p) => readFileSync(p, 'utf8'));
-  for (const [where, text] of Object.entries({ stdout: run.stdout, stderr: run.stderr, GITHUB_OUTPUT: run.outputFiles, summary: run.summary, reports: reports.join('\n') })) {
+  for (const [where, text] of Object.entries({
+    stdout: run.stdout,
+    stderr: run.stderr,
+    GITHUB_OUTPUT: run.outputFiles,
+    summary: run.summary,
+    reports: reports.join('\n'),
+  })) {
     expect(text.includes(secret), `the password appears in ${where}`).toBe(false);
   }
 }
@@ -245,12 +251,16 @@ describe('action.yml', () => {
   it("the README's copy-paste workflow uses only inputs and outputs action.yml has", () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('#### GitHub Action'));
-    const workflow = parseYaml(section.match(/```yaml\n([\s\S]*?)```/)![1]!) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }> };
+    const workflow = parseYaml(section.match(/```yaml\n([\s\S]*?)```/)![1]!) as {
+      jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>;
+    };
     const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
     const ours = steps.filter((st) => st.uses?.endsWith('/mailcheck@v1'));
     expect(ours).toHaveLength(1);
     expect(Object.keys(ours[0]!.with!).filter((k) => !(k in action.inputs))).toEqual([]);
-    const used = [...section.slice(0, section.indexOf('```', section.indexOf('```yaml') + 7)).matchAll(/steps\.mailcheck\.outputs\.([\w-]+)/g)].map((m) => m[1]!);
+    const used = [...section.slice(0, section.indexOf('```', section.indexOf('```yaml') + 7)).matchAll(/steps\.mailcheck\.outputs\.([\w-]+)/g)].map(
+      (m) => m[1]!,
+    );
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter((o) => !(o in action.outputs))).toEqual([]);
   });
@@ -320,7 +330,10 @@ describe('the action, run as the runner runs it', () => {
   });
 
   it('strict: doctor against a server without AUTH warns, and --strict makes that exit 11 (warnings) with a ::warning', async () => {
-    const run = await runAction({ strict: 'true', to: 'you@example.com', args: `--ca-file "${caFile}" --no-dns`, package: tarball }, { ...jobEnv(secret), SMTP_PORT: String(noAuth.port) });
+    const run = await runAction(
+      { strict: 'true', to: 'you@example.com', args: `--ca-file "${caFile}" --no-dns`, package: tarball },
+      { ...jobEnv(secret), SMTP_PORT: String(noAuth.port) },
+    );
     expect(run.code).toBe(ExitCode.warnings);
     expect(run.outputs['exit-code']).toBe(String(ExitCode.warnings));
     expect(run.outputs['failure-class']).toBe('warnings');
@@ -337,7 +350,7 @@ describe('the action, run as the runner runs it', () => {
     expect(report(run).result.exitCode).toBe(0);
   });
 
-  it('an input the command does not take (strict with test): mailcheck\'s own usage error, exit 2, with its report', async () => {
+  it("an input the command does not take (strict with test): mailcheck's own usage error, exit 2, with its report", async () => {
     const run = await runAction({ command: 'test', strict: 'true', to: 'you@example.com', args: '--sandbox', package: tarball }, {});
     expect(run.code).toBe(ExitCode.usage);
     expect(run.outputs['failure-class']).toBe('usage');
@@ -399,7 +412,15 @@ describe('action/run.mjs', () => {
   });
 
   it('builds the command line: --json first, repeated --dotenv, flags, then args', () => {
-    expect(mailcheckArgs({ MAILCHECK_ACTION_ENV_FILES: 'a.env,b.env\n c.env ', MAILCHECK_ACTION_STRICT: 'true', MAILCHECK_ACTION_SEND: 'TRUE', MAILCHECK_ACTION_TO: 'x@y.z', MAILCHECK_ACTION_ARGS: '--timeout 5s' })).toEqual({
+    expect(
+      mailcheckArgs({
+        MAILCHECK_ACTION_ENV_FILES: 'a.env,b.env\n c.env ',
+        MAILCHECK_ACTION_STRICT: 'true',
+        MAILCHECK_ACTION_SEND: 'TRUE',
+        MAILCHECK_ACTION_TO: 'x@y.z',
+        MAILCHECK_ACTION_ARGS: '--timeout 5s',
+      }),
+    ).toEqual({
       command: 'doctor',
       args: ['doctor', '--json', '--dotenv', 'a.env', '--dotenv', 'b.env', '--dotenv', 'c.env', '--strict', '--send', '--to', 'x@y.z', '--timeout', '5s'],
     });

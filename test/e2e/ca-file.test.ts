@@ -63,9 +63,21 @@ async function mailcheck(args: string[], o: { port?: number; env?: Record<string
   const cwd = join(root, `run-${++runCount}`);
   mkdirSync(cwd);
   if (o.port !== undefined) {
-    const vars = { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(o.port), SMTP_USER: user, SMTP_PASSWORD: password, SMTP_SENDER: 'App <app@example.com>', SMTP_SECURE: '0' };
+    const vars = {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(o.port),
+      SMTP_USER: user,
+      SMTP_PASSWORD: password,
+      SMTP_SENDER: 'App <app@example.com>',
+      SMTP_SECURE: '0',
+    };
     // Single quotes: dotenv takes the value literally (the password holds # and ").
-    writeFileSync(join(cwd, '.env'), Object.entries(vars).map(([k, v]) => `${k}='${v}'\n`).join(''));
+    writeFileSync(
+      join(cwd, '.env'),
+      Object.entries(vars)
+        .map(([k, v]) => `${k}='${v}'\n`)
+        .join(''),
+    );
   }
   const run = await runCli(args, { cwd, env: { HOME: cwd, ...o.env } });
   for (const form of secretForms) {
@@ -182,7 +194,10 @@ describe('mailcheck doctor --ca-file', () => {
     expect(run.code, failureText(run)).toBe(ExitCode.ok);
     const report = JSON.parse(run.stdout);
     expect(report.result).toMatchObject({ ok: true, exitCode: 0 });
-    expect(report.checks.find((c: { id: string }) => c.id === 'smtp.tls')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/certificate verified/) });
+    expect(report.checks.find((c: { id: string }) => c.id === 'smtp.tls')).toMatchObject({
+      status: 'pass',
+      detail: expect.stringMatching(/certificate verified/),
+    });
     expect(report.tls).toMatchObject({ authorized: true, subject: 'CN=localhost' });
     expect(report.auth).toMatchObject({ performed: true });
     // The check starts before the report's modules load: the total still counts from the start.

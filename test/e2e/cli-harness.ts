@@ -45,7 +45,12 @@ const dirs: string[] = [];
 export function workDir(env: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'mailcheck-e2e-'));
   dirs.push(dir);
-  writeFileSync(join(dir, '.env'), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''));
+  writeFileSync(
+    join(dir, '.env'),
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+  );
   return dir;
 }
 
@@ -99,7 +104,6 @@ export const scenarios: Scenario[] = [
   { name: 'expired certificate', secure: '1', server: { secure: true }, cert: 'expired', trust: 'expired', exit: ExitCode.tls },
 ];
 
-
 export interface Prepared {
   cwd: string;
   args: string[];
@@ -142,4 +146,3 @@ export async function prepare(s: Scenario, extraArgs: string[] = []): Promise<Pr
     close: async () => server?.close(),
   };
 }
-

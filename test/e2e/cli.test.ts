@@ -55,7 +55,9 @@ describe('mailcheck test', () => {
     expect(run.code).toBe(ExitCode.ok);
     const report = JSON.parse(run.stdout);
     expect(report).toMatchObject({ schemaVersion: 1, command: 'test', provider: { kind: 'smtp' }, result: { ok: true, exitCode: 0 } });
-    expect(report.transcript.map((l: { text: string }) => l.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^235 /), expect.stringMatching(/^250 Queued/)]));
+    expect(report.transcript.map((l: { text: string }) => l.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^235 /), expect.stringMatching(/^250 Queued/)]),
+    );
     expect(report.checks.map((c: { status: string }) => c.status)).toEqual(Array(7).fill('pass'));
     expect(report.config).toContainEqual({ variable: 'SMTP_PASSWORD', value: `…(${password.length} chars)`, source: '.env line 4' });
   });
@@ -69,7 +71,7 @@ describe('mailcheck test', () => {
     expect(report.diagnoses[0].class).toBe('auth');
   });
 
-  it('wrong password: exit 6, the server\'s words, and a hint naming SMTP_USER and SMTP_PASSWORD', async () => {
+  it("wrong password: exit 6, the server's words, and a hint naming SMTP_USER and SMTP_PASSWORD", async () => {
     const run = await runScenario('535 wrong password');
     expect(run.code).toBe(ExitCode.auth);
     expect(run.stdout).toMatch(/the server said: 535 /);

@@ -52,7 +52,14 @@ afterAll(async () => {
 
 let runs = 0;
 function smtpEnv(port: number, secure = '0'): Record<string, string> {
-  return { SMTP_HOST: smtpHost, SMTP_PORT: String(port), SMTP_USER: defaultUser, SMTP_PASSWORD: defaultPassword, SMTP_SENDER: 'App <app@example.com>', SMTP_SECURE: secure };
+  return {
+    SMTP_HOST: smtpHost,
+    SMTP_PORT: String(port),
+    SMTP_USER: defaultUser,
+    SMTP_PASSWORD: defaultPassword,
+    SMTP_SENDER: 'App <app@example.com>',
+    SMTP_SECURE: secure,
+  };
 }
 
 async function mailcheck(args: string[], env: Record<string, string>): Promise<CliRun> {
@@ -65,21 +72,31 @@ async function mailcheck(args: string[], env: Record<string, string>): Promise<C
 async function queriesFor(name: string, run: () => Promise<CliRun>): Promise<{ run: CliRun; types: string[] }> {
   const before = dns.queries.length;
   const result = await run();
-  return { run: result, types: dns.queries.slice(before).filter((q) => q.name === name).map((q) => q.type) };
+  return {
+    run: result,
+    types: dns.queries
+      .slice(before)
+      .filter((q) => q.name === name)
+      .map((q) => q.type),
+  };
 }
 
 const failureText = (run: CliRun) => `exit ${run.code}\n${run.stdout}\n${run.stderr}`;
 
 describe('--dns-server resolves the SMTP host', () => {
   it('test: the whole walk to a name only the DNS server knows, the certificate checked against that name', async () => {
-    const { run, types } = await queriesFor(smtpHost, () => mailcheck(['test', '--to', 'you@example.com', '--ca-file', caFile, '--dns-server', dns.address], smtpEnv(starttls.port)));
+    const { run, types } = await queriesFor(smtpHost, () =>
+      mailcheck(['test', '--to', 'you@example.com', '--ca-file', caFile, '--dns-server', dns.address], smtpEnv(starttls.port)),
+    );
     expect(run.code, failureText(run)).toBe(ExitCode.ok);
     expect(types).toContain('A');
     expect(starttls.log.messages.length).toBeGreaterThan(0);
   });
 
   it('doctor --no-dns: the walk asks the DNS server too (--no-dns turns off the DNS checks, not the lookup)', async () => {
-    const { run, types } = await queriesFor(smtpHost, () => mailcheck(['doctor', '--no-dns', '--json', '--ca-file', caFile, '--dns-server', dns.address], smtpEnv(starttls.port)));
+    const { run, types } = await queriesFor(smtpHost, () =>
+      mailcheck(['doctor', '--no-dns', '--json', '--ca-file', caFile, '--dns-server', dns.address], smtpEnv(starttls.port)),
+    );
     expect(run.code, failureText(run)).toBe(ExitCode.ok);
     expect(types).toContain('A');
     const report = JSON.parse(run.stdout) as Report;
@@ -87,7 +104,9 @@ describe('--dns-server resolves the SMTP host', () => {
   });
 
   it('probe: the host is resolved through the DNS server and its port found', async () => {
-    const { run, types } = await queriesFor(smtpHost, () => mailcheck(['probe', smtpHost, '--ports', String(starttls.port), '--json', '--ca-file', caFile, '--dns-server', dns.address], {}));
+    const { run, types } = await queriesFor(smtpHost, () =>
+      mailcheck(['probe', smtpHost, '--ports', String(starttls.port), '--json', '--ca-file', caFile, '--dns-server', dns.address], {}),
+    );
     expect(run.code, failureText(run)).toBe(ExitCode.ok);
     expect(types).toContain('A');
     const report = JSON.parse(run.stdout) as Report;
@@ -97,15 +116,22 @@ describe('--dns-server resolves the SMTP host', () => {
 
   it('the mismatch watch: its implicit-TLS side attempt resolves through the DNS server as well', async () => {
     // SMTP_SECURE=0 on an implicit-TLS port: the walk waits for a greeting, the watch tries TLS beside it.
-    const { run, types } = await queriesFor(smtpHost, () => mailcheck(['doctor', '--no-dns', '--json', '--ca-file', caFile, '--dns-server', dns.address], smtpEnv(implicit.port)));
+    const { run, types } = await queriesFor(smtpHost, () =>
+      mailcheck(['doctor', '--no-dns', '--json', '--ca-file', caFile, '--dns-server', dns.address], smtpEnv(implicit.port)),
+    );
     const report = JSON.parse(run.stdout) as Report;
-    expect(report.diagnoses.map((d) => d.id), failureText(run)).toContain('tls.plaintext-on-implicit-port');
+    expect(
+      report.diagnoses.map((d) => d.id),
+      failureText(run),
+    ).toContain('tls.plaintext-on-implicit-port');
     // One lookup for the walk, one for the side attempt.
     expect(types.filter((t) => t === 'A').length).toBeGreaterThanOrEqual(2);
   });
 
   it('a name the DNS server does not know fails at the DNS step, without asking anyone else', async () => {
-    const { run, types } = await queriesFor('nowhere.fake.test', () => mailcheck(['doctor', '--no-dns', '--json', '--dns-server', dns.address], { ...smtpEnv(starttls.port), SMTP_HOST: 'nowhere.fake.test' }));
+    const { run, types } = await queriesFor('nowhere.fake.test', () =>
+      mailcheck(['doctor', '--no-dns', '--json', '--dns-server', dns.address], { ...smtpEnv(starttls.port), SMTP_HOST: 'nowhere.fake.test' }),
+    );
     expect(run.code).toBe(ExitCode.network);
     expect(types).toContain('A');
     const report = JSON.parse(run.stdout) as Report;
@@ -114,7 +140,11 @@ describe('--dns-server resolves the SMTP host', () => {
 });
 
 describe('--dns-server resolves the Resend API host', () => {
-  const resendEnv = (port: number) => ({ RESEND_API_KEY: resendKey, RESEND_SENDER_EMAIL: 'App <noreply@example.com>', RESEND_BASE_URL: `http://${apiHost}:${port}` });
+  const resendEnv = (port: number) => ({
+    RESEND_API_KEY: resendKey,
+    RESEND_SENDER_EMAIL: 'App <noreply@example.com>',
+    RESEND_BASE_URL: `http://${apiHost}:${port}`,
+  });
 
   it('doctor: the API requests go to the address the DNS server gave', async () => {
     const requestsBefore = resend.requests.length;
@@ -147,7 +177,12 @@ describe.skipIf(!isolated)('without --dns-server (in a network namespace without
     const cwd = mkdtempSync(join(tmpdir(), 'mailcheck-no-dns-server-'));
     try {
       const script = `ip link set lo up 2>/dev/null; exec "${process.execPath}" "${binPath}" doctor --no-dns --json --env-file /dev/null`;
-      const run = spawnSync('unshare', ['-n', 'sh', '-c', script], { cwd, env: { PATH: process.env.PATH, HOME: cwd, ...smtpEnv(starttls.port) }, encoding: 'utf8', timeout: 60_000 });
+      const run = spawnSync('unshare', ['-n', 'sh', '-c', script], {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: cwd, ...smtpEnv(starttls.port) },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(ExitCode.network);
       const report = JSON.parse(run.stdout) as Report;
       expect(report.checks.find((c) => c.id === 'smtp.connect')?.status).toBe('fail');

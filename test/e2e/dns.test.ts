@@ -35,7 +35,10 @@ function dns(args: string[], o: { env?: Record<string, string>; cwd?: string } =
   return runCli(['dns', ...args, '--dns-server', server.address, '--timeout', '2s'], { cwd: o.cwd ?? dir(), ...(o.env ? { env: o.env } : {}) });
 }
 
-async function json(args: string[], o: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ run: CliRun; report: Report; status: Record<string, string> }> {
+async function json(
+  args: string[],
+  o: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ run: CliRun; report: Report; status: Record<string, string> }> {
   const run = await dns([...args, '--json'], o);
   const report = JSON.parse(run.stdout) as Report;
   expect(report.result.exitCode).toBe(run.code);
@@ -70,7 +73,14 @@ describe('mailcheck dns against a DNS server on loopback', () => {
     { domain: 'nx.test', check: 'dns.mx', status: 'fail', diagnosis: 'dns.domain.nxdomain', exit: ExitCode.deliverability },
     { domain: 'servfail.test', check: 'dns.spf', status: 'fail', diagnosis: 'dns.lookup.servfail', exit: ExitCode.network },
     { domain: 'sendgrid-good.test', args: ['--provider', 'sendgrid'], check: 'dns.dkim', status: 'pass', exit: ExitCode.ok },
-    { domain: 'dangling.test', args: ['--provider', 'sendgrid'], check: 'dns.dkim', status: 'fail', diagnosis: 'dns.dkim.dangling-cname', exit: ExitCode.deliverability },
+    {
+      domain: 'dangling.test',
+      args: ['--provider', 'sendgrid'],
+      check: 'dns.dkim',
+      status: 'fail',
+      diagnosis: 'dns.dkim.dangling-cname',
+      exit: ExitCode.deliverability,
+    },
     { domain: 'custom.test', args: ['--provider', 'gmail', '--dkim-selector', 'google'], check: 'dns.dmarc.alignment', status: 'pass', exit: ExitCode.ok },
     { domain: 'custom.test', args: ['--provider', 'gmail'], check: 'dns.dkim', status: 'skip', exit: ExitCode.ok },
     { domain: 'good.test', args: [], check: 'dns.spf.provider', status: 'skip', exit: ExitCode.ok },
@@ -188,7 +198,13 @@ describe('doctor runs the DNS checks after its session', () => {
   let fake: FakeResend;
   const key = 're_1234567890abcdefghijklmnopqrstuv';
   beforeAll(async () => {
-    fake = await startFakeResend({ fullAccessKeys: [key], domains: [{ name: 'good.test', status: 'pending' }, { name: 'no-dkim.test', status: 'verified' }] });
+    fake = await startFakeResend({
+      fullAccessKeys: [key],
+      domains: [
+        { name: 'good.test', status: 'pending' },
+        { name: 'no-dkim.test', status: 'verified' },
+      ],
+    });
   });
   afterAll(() => fake.close());
 
@@ -206,7 +222,7 @@ describe('doctor runs the DNS checks after its session', () => {
     expect(check.detail).toContain('Resend says pending while the records are already published: wait for its next check');
   });
 
-  it("says why when Resend says verified and DNS lacks a record", async () => {
+  it('says why when Resend says verified and DNS lacks a record', async () => {
     const report = JSON.parse((await doctor('no-dkim.test')).stdout) as Report;
     expect(report.checks.find((c) => c.id === 'dns.resend')!.detail).toContain('Resend says verified, but DNS lacks DKIM');
   });

@@ -18,7 +18,11 @@ import { defaultUser, startTestServer, type TestServer, type TestServerOptions }
 const bin = fileURLToPath(new URL('../../bin/mailcheck.cjs', import.meta.url));
 const password = 'Kx4-e2e-doctor-Pw';
 /** The password as printed, as base64 (alone and inside AUTH PLAIN): none may appear anywhere. */
-const secretForms = (secret: string) => [secret, Buffer.from(secret).toString('base64').slice(0, 12), Buffer.from(`\u0000${defaultUser}\u0000${secret}`).toString('base64')];
+const secretForms = (secret: string) => [
+  secret,
+  Buffer.from(secret).toString('base64').slice(0, 12),
+  Buffer.from(`\u0000${defaultUser}\u0000${secret}`).toString('base64'),
+];
 
 let root: string;
 let caFile: string;
@@ -66,7 +70,9 @@ async function mailcheck(args: string[], o: { dotenv?: Vars; env?: Record<string
   const cwd = join(root, `run-${++runCount}`);
   mkdirSync(cwd);
   if (o.dotenv) {
-    const lines = Object.entries(o.dotenv).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    const lines = Object.entries(o.dotenv)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
     writeFileSync(join(cwd, '.env'), `${lines.join('\n')}\n`);
   }
   const summaryFile = join(cwd, 'step-summary.md');
@@ -114,7 +120,20 @@ type Shape =
   /** Keys ending in `?` are optional; any key not listed is an error (undocumented). */
   | { object: Record<string, Shape> };
 
-const failureClasses = ['internal', 'usage', 'config', 'network', 'tls', 'auth', 'envelope', 'message', 'temporary', 'protocol', 'warnings', 'interrupted'] as const;
+const failureClasses = [
+  'internal',
+  'usage',
+  'config',
+  'network',
+  'tls',
+  'auth',
+  'envelope',
+  'message',
+  'temporary',
+  'protocol',
+  'warnings',
+  'interrupted',
+] as const;
 
 const reportShape: Shape = {
   object: {
@@ -130,7 +149,9 @@ const reportShape: Shape = {
           id: 'string',
           status: { enum: ['pass', 'warn', 'fail'] },
           'variable?': 'string',
-          'source?': { object: { kind: { enum: ['file', 'env', 'flag', 'stdin', 'sandbox', 'default'] }, 'path?': 'string', 'line?': 'number', 'flag?': 'string' } },
+          'source?': {
+            object: { kind: { enum: ['file', 'env', 'flag', 'stdin', 'sandbox', 'default'] }, 'path?': 'string', 'line?': 'number', 'flag?': 'string' },
+          },
           message: 'string',
           'fix?': 'string',
         },
@@ -154,7 +175,14 @@ const reportShape: Shape = {
     'auth?': { object: { advertised: 'boolean', performed: 'boolean', mechanisms: { array: 'string' } } },
     diagnoses: {
       array: {
-        object: { id: 'string', class: { enum: failureClasses }, summary: 'string', causes: { array: 'string' }, fixes: { array: 'string' }, 'serverSaid?': 'string' },
+        object: {
+          id: 'string',
+          class: { enum: failureClasses },
+          summary: 'string',
+          causes: { array: 'string' },
+          fixes: { array: 'string' },
+          'serverSaid?': 'string',
+        },
       },
     },
     timings: { object: { totalMs: 'number', stages: { array: { object: { stage: 'string', ms: 'number' } } } } },
@@ -210,7 +238,11 @@ describe('mailcheck doctor (built binary)', () => {
     expect(doc.auth).toEqual({ advertised: true, performed: true, mechanisms: ['PLAIN', 'LOGIN'] });
     expect(doc.tls.authorized).toBe(true);
     expect(doc.checks.find((c: { id: string }) => c.id === 'smtp.message').status).toBe('skip');
-    expect(doc.config.find((e: { variable: string }) => e.variable === 'SMTP_PASSWORD')).toEqual({ variable: 'SMTP_PASSWORD', value: `…(${password.length} chars)`, source: '.env line 4' });
+    expect(doc.config.find((e: { variable: string }) => e.variable === 'SMTP_PASSWORD')).toEqual({
+      variable: 'SMTP_PASSWORD',
+      value: `…(${password.length} chars)`,
+      source: '.env line 4',
+    });
     expect(doc.lint.find((f: { id: string }) => f.id === 'smtp.port-secure').status).toBe('pass');
     expect(doc.transcript.some((l: { text: string }) => l.text === 'RCPT TO:<app@example.com>')).toBe(true);
     expect(doc.message).toBeUndefined();
@@ -250,7 +282,10 @@ describe('mailcheck doctor (built binary)', () => {
 
   it('--password-stdin supplies the password without it being in .env', async () => {
     const s = await server();
-    const run = await mailcheck(['doctor', '--password-stdin', '--json'], { dotenv: dotenvFor(s.port, { SMTP_PASSWORD: 'placeholder' }), stdin: `${password}\n` });
+    const run = await mailcheck(['doctor', '--password-stdin', '--json'], {
+      dotenv: dotenvFor(s.port, { SMTP_PASSWORD: 'placeholder' }),
+      stdin: `${password}\n`,
+    });
     expect(run.code).toBe(0);
     expect(parseReport(run).config.find((e: { variable: string }) => e.variable === 'SMTP_PASSWORD').source).toBe('--password-stdin');
   });
@@ -295,11 +330,46 @@ describe('mailcheck doctor (built binary)', () => {
   // Each failure class the network can produce, with the documented exit code.
   it.each([
     { name: 'wrong password', serverOptions: {}, over: { SMTP_PASSWORD: 'not-the-password' }, args: [], exitCode: ExitCode.auth, failureClass: 'auth' },
-    { name: 'server refuses STARTTLS', serverOptions: { noStartTls: true, extra: { disabledCommands: ['STARTTLS'] } }, over: {}, args: [], exitCode: ExitCode.tls, failureClass: 'tls' },
-    { name: 'recipient rejected', serverOptions: { rejectRcpt: { code: 550, message: 'No such user here' } }, over: {}, args: [], exitCode: ExitCode.envelope, failureClass: 'envelope' },
-    { name: 'sender rejected', serverOptions: { rejectMail: { code: 550, message: 'Sender address not verified' } }, over: {}, args: [], exitCode: ExitCode.envelope, failureClass: 'envelope' },
-    { name: 'temporary refusal', serverOptions: { rejectConnect: { code: 421, message: 'Too many connections, try later' } }, over: {}, args: [], exitCode: ExitCode.temporary, failureClass: 'temporary' },
-    { name: 'message rejected after DATA (--send)', serverOptions: { rejectData: { code: 554, message: 'Rejected as spam' } }, over: {}, args: ['--send'], exitCode: ExitCode.message, failureClass: 'message' },
+    {
+      name: 'server refuses STARTTLS',
+      serverOptions: { noStartTls: true, extra: { disabledCommands: ['STARTTLS'] } },
+      over: {},
+      args: [],
+      exitCode: ExitCode.tls,
+      failureClass: 'tls',
+    },
+    {
+      name: 'recipient rejected',
+      serverOptions: { rejectRcpt: { code: 550, message: 'No such user here' } },
+      over: {},
+      args: [],
+      exitCode: ExitCode.envelope,
+      failureClass: 'envelope',
+    },
+    {
+      name: 'sender rejected',
+      serverOptions: { rejectMail: { code: 550, message: 'Sender address not verified' } },
+      over: {},
+      args: [],
+      exitCode: ExitCode.envelope,
+      failureClass: 'envelope',
+    },
+    {
+      name: 'temporary refusal',
+      serverOptions: { rejectConnect: { code: 421, message: 'Too many connections, try later' } },
+      over: {},
+      args: [],
+      exitCode: ExitCode.temporary,
+      failureClass: 'temporary',
+    },
+    {
+      name: 'message rejected after DATA (--send)',
+      serverOptions: { rejectData: { code: 554, message: 'Rejected as spam' } },
+      over: {},
+      args: ['--send'],
+      exitCode: ExitCode.message,
+      failureClass: 'message',
+    },
   ] as { name: string; serverOptions: TestServerOptions; over: Vars; args: string[]; exitCode: number; failureClass: string }[])(
     '$name -> exit $exitCode',
     async ({ serverOptions, over, args, exitCode, failureClass }) => {

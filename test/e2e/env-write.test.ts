@@ -24,7 +24,27 @@ afterAll(async () => {
 
 async function init(cwd: string) {
   writeFileSync(join(cwd, 'ca.pem'), (await localhostCert()).cert);
-  const args = ['init', '--provider', 'other', '--host', '127.0.0.1', '--port', String(server.port), '--secure', '0', '--user', 'mailer', '--from', 'app@example.com', '--to', 'you@example.com', '--password-stdin', '--write', '--ca-file', 'ca.pem'];
+  const args = [
+    'init',
+    '--provider',
+    'other',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.port),
+    '--secure',
+    '0',
+    '--user',
+    'mailer',
+    '--from',
+    'app@example.com',
+    '--to',
+    'you@example.com',
+    '--password-stdin',
+    '--write',
+    '--ca-file',
+    'ca.pem',
+  ];
   return runCli(args, { cwd, stdin: password });
 }
 
@@ -35,8 +55,12 @@ describe('init --write without a terminal', () => {
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     const text = readFileSync(join(cwd, '.env'), 'utf8');
     expect(parse(text).SMTP_PASSWORD).toBe(password);
-    expect(execFileSync('sh', ['-c', '. ./.env; printf %s "$SMTP_PASSWORD"'], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, word: 'EXPANDED' } })).toBe(password);
-    expect(run.stderr).toMatch(/^note: SMTP_PASSWORD is written in single quotes: otherwise docker compose \(env_file\) or a shell sourcing the file would read a different value/m);
+    expect(
+      execFileSync('sh', ['-c', '. ./.env; printf %s "$SMTP_PASSWORD"'], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, word: 'EXPANDED' } }),
+    ).toBe(password);
+    expect(run.stderr).toMatch(
+      /^note: SMTP_PASSWORD is written in single quotes: otherwise docker compose \(env_file\) or a shell sourcing the file would read a different value/m,
+    );
     expect(run.stderr + run.stdout).not.toContain(password);
   });
 

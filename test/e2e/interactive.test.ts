@@ -135,7 +135,16 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     const server = await startTestServer({ user: 'user', password: 'secret' });
     servers.push(server);
     const cwd = await workDir();
-    const original = ['# mail', 'SMTP_HOST=127.0.0.1', `SMTP_PORT=${server.port}`, 'SMTP_SECURE=1', 'SMTP_USER=user', 'SMTP_PASSWORD=secret', 'SMTP_SENDER=app@example.com', ''].join('\n');
+    const original = [
+      '# mail',
+      'SMTP_HOST=127.0.0.1',
+      `SMTP_PORT=${server.port}`,
+      'SMTP_SECURE=1',
+      'SMTP_USER=user',
+      'SMTP_PASSWORD=secret',
+      'SMTP_SENDER=app@example.com',
+      '',
+    ].join('\n');
     await writeFile(join(cwd, '.env'), original, { mode: 0o640 });
     const term = new Terminal(['test', '--to', 'you@example.com'], cwd, await trust(cwd));
     await term.waitFor(/diagnosis: port \d+ speaks STARTTLS, not implicit TLS: set SMTP_SECURE=0/);
@@ -184,17 +193,23 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     expect(server.log.messages).toHaveLength(1);
   });
 
-  it('the human report wraps at word boundaries to the terminal\'s width, continuing under the text', async () => {
+  it("the human report wraps at word boundaries to the terminal's width, continuing under the text", async () => {
     const cwd = await workDir();
     const term = new Terminal(['doctor', '--no-dns', '--no-input'], cwd, {}, 60);
     expect(await term.finish()).toBe(ExitCode.config);
     const lines = term.screen.split(/\r?\n/);
-    expect(lines.every((line) => line.length <= 60), term.screen).toBe(true);
+    expect(
+      lines.every((line) => line.length <= 60),
+      term.screen,
+    ).toBe(true);
     const fix = lines.findIndex((line) => line.startsWith('    fix: set SMTP_HOST'));
     expect(fix, term.screen).toBeGreaterThan(-1);
     // The fix goes on under its own text, one word at a time: nothing cut inside a word.
     expect(lines[fix + 1]).toMatch(/^ {9}\S/);
-    const joined = lines.slice(fix, fix + 8).map((l) => l.trim()).join(' ');
+    const joined = lines
+      .slice(fix, fix + 8)
+      .map((l) => l.trim())
+      .join(' ');
     expect(joined).toContain('`mailcheck init` sets them up step by step, and `mailcheck test --sandbox` shows a working session first');
   });
 

@@ -44,7 +44,10 @@ const forms = forbiddenForms(password, user);
 /** Each forbidden form found, with a little context, so a failure says where the leak is. */
 function leaks(run: CliRun, formsToFind: Map<string, string> = forms): string[] {
   const found: string[] = [];
-  for (const [stream, text] of [['stdout', run.stdout], ['stderr', run.stderr]] as const) {
+  for (const [stream, text] of [
+    ['stdout', run.stdout],
+    ['stderr', run.stderr],
+  ] as const) {
     for (const [name, form] of formsToFind) {
       const at = text.indexOf(form);
       if (at !== -1) found.push(`${name} in ${stream}: …${text.slice(Math.max(0, at - 40), at + form.length + 20)}…`);
@@ -87,7 +90,12 @@ describe.each([
     { name: 'missing --env-file', argv: ['--env-file', 'missing.env', 'test', '--to', 'you@example.com'] },
   ])('$name: no form of the password', async ({ argv, env }) => {
     const cwd = workDir({
-      SMTP_HOST: '127.0.0.1', SMTP_PORT: '2525', SMTP_USER: user, SMTP_PASSWORD: `'${password}'`, SMTP_SENDER: 'app@example.com', SMTP_SECURE: '0',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: '2525',
+      SMTP_USER: user,
+      SMTP_PASSWORD: `'${password}'`,
+      SMTP_SENDER: 'app@example.com',
+      SMTP_SECURE: '0',
       ...env,
     });
     const run = await runCli([...argv, ...args], { cwd, endNodeOptions: true });

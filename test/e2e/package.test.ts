@@ -79,7 +79,9 @@ beforeAll(async () => {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-project', version: '1.0.0', private: true }));
   await npm(['install', '--offline', '--no-package-lock', join(work, packed.filename)], project).catch((error: Error) => {
-    throw new Error(`installing the tarball offline failed: does package.json list a runtime dependency again? Everything belongs in the bundle.\n${error.message}`);
+    throw new Error(
+      `installing the tarball offline failed: does package.json list a runtime dependency again? Everything belongs in the bundle.\n${error.message}`,
+    );
   });
   installed = join(project, 'node_modules', own.name);
 }, 120_000);
@@ -94,7 +96,9 @@ describe('the packed tarball', () => {
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('dist/THIRD-PARTY-LICENSES.txt');
     expect(paths).toContain('schema/report.v1.json');
-    const unexpected = paths.filter((p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p));
+    const unexpected = paths.filter(
+      (p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
+    );
     expect(unexpected).toEqual([]);
   });
 
@@ -144,7 +148,7 @@ describe('the installed copy', () => {
 
   // npx starts its own Node first, and Node 20 acts on a script argument --env-file
   // (nodejs/node#54232): a missing file would be `node: x: not found`, exit 9. --dotenv reaches mailcheck.
-  it('`npx --package <tarball> -- mailcheck doctor --dotenv <missing>` is mailcheck\'s own error, exit 3', async () => {
+  it("`npx --package <tarball> -- mailcheck doctor --dotenv <missing>` is mailcheck's own error, exit 3", async () => {
     const cwd = join(work, 'npx-cwd');
     mkdirSync(cwd);
     const env = {
@@ -155,7 +159,11 @@ describe('the installed copy', () => {
       npm_config_offline: 'true',
       npm_config_update_notifier: 'false',
     };
-    const child = spawn('npx', ['--yes', '--package', join(work, packed.filename), '--', 'mailcheck', 'doctor', '--no-dns', '--dotenv', 'missing.env'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', ['--yes', '--package', join(work, packed.filename), '--', 'mailcheck', 'doctor', '--no-dns', '--dotenv', 'missing.env'], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const r = await collect(child);
     expect(r.stderr).not.toMatch(/^node: /m);
     expect(r.stderr).toContain(`mailcheck: cannot read the env file missing.env: no such file (looked in ${cwd})`);
@@ -242,4 +250,3 @@ describe('the shims npm writes for the packed bin', () => {
     expect(help.code).toBe(0);
   });
 });
-

@@ -89,7 +89,7 @@ describe('mailcheck probe', () => {
     expect(run.stdout).not.toMatch(/^SMTP_PORT=/m);
   });
 
-  it('without --timeout each attempt gets the probe\'s own 3 s, not the walk\'s 5 s', async () => {
+  it("without --timeout each attempt gets the probe's own 3 s, not the walk's 5 s", async () => {
     const run = await probe(['127.0.0.1', '--ports', String(refused), '--json']);
     expect(run.code).toBe(ExitCode.network);
     expect((JSON.parse(run.stdout) as Report).probe?.timeoutMs).toBe(3000);
@@ -97,7 +97,10 @@ describe('mailcheck probe', () => {
 
   it('--auth with a wrong password from stdin: exit 6, and the password appears nowhere in any form', async () => {
     const wrong = `${password}-nope`;
-    const run = await probe(['127.0.0.1', '--ports', String(implicit.port), '--auth', '--password-stdin', '--timeout', '1s'], { env: { SMTP_USER: defaultUser }, stdin: wrong });
+    const run = await probe(['127.0.0.1', '--ports', String(implicit.port), '--auth', '--password-stdin', '--timeout', '1s'], {
+      env: { SMTP_USER: defaultUser },
+      stdin: wrong,
+    });
     expect(run.code).toBe(ExitCode.auth);
     expect(run.stdout).toMatch(/login REJECTED: 535/);
     for (const form of [wrong, Buffer.from(wrong).toString('base64').slice(0, 12), Buffer.from(`\u0000${defaultUser}\u0000${wrong}`).toString('base64')]) {
@@ -106,7 +109,9 @@ describe('mailcheck probe', () => {
   });
 
   it('--auth with the right password: accepted, exit 0', async () => {
-    const run = await probe(['127.0.0.1', '--ports', String(implicit.port), '--auth', '--timeout', '1s', '--json'], { env: { SMTP_USER: defaultUser, SMTP_PASSWORD: password } });
+    const run = await probe(['127.0.0.1', '--ports', String(implicit.port), '--auth', '--timeout', '1s', '--json'], {
+      env: { SMTP_USER: defaultUser, SMTP_PASSWORD: password },
+    });
     expect(run.code).toBe(ExitCode.ok);
     const report = JSON.parse(run.stdout) as Report;
     expect(report.checks.find((c) => c.id === 'probe.auth')).toMatchObject({ status: 'pass' });

@@ -20,7 +20,11 @@ let caFile: string;
 beforeAll(async () => {
   await ensureBuilt();
   // Every word this server says after MAIL FROM is hostile Markdown and HTML.
-  server = await startTestServer({ user: 'mailer', password, rejectMail: { code: 550, message: '<img src=x onerror=alert(1)> [click](https://evil.example) | x ![i](https://evil.example/i.png) `tick`' } });
+  server = await startTestServer({
+    user: 'mailer',
+    password,
+    rejectMail: { code: 550, message: '<img src=x onerror=alert(1)> [click](https://evil.example) | x ![i](https://evil.example/i.png) `tick`' },
+  });
   caFile = join(workDir(), 'ca.pem');
   writeFileSync(caFile, (await localhostCert()).cert);
 });
@@ -29,12 +33,20 @@ afterAll(async () => {
   removeWorkDirs();
 });
 
-const smtpEnv = (port: number) => ({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_USER: 'mailer', SMTP_PASSWORD: `'${password}'`, SMTP_SENDER: '"App <app@example.com>"', SMTP_SECURE: '0' });
+const smtpEnv = (port: number) => ({
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(port),
+  SMTP_USER: 'mailer',
+  SMTP_PASSWORD: `'${password}'`,
+  SMTP_SENDER: '"App <app@example.com>"',
+  SMTP_SECURE: '0',
+});
 
 describe('what a report read', () => {
   it('lists the files read and the .env files beside them it did not read, with the flag that reads one', async () => {
     const cwd = workDir({ SMTP_HOST: 'smtp.example.com' });
-    for (const name of ['.env.local', '.env.production', '.env.test', '.env.example', '.env.bak', '.env.bak.1']) writeFileSync(join(cwd, name), 'SMTP_PORT=1\n');
+    for (const name of ['.env.local', '.env.production', '.env.test', '.env.example', '.env.bak', '.env.bak.1'])
+      writeFileSync(join(cwd, name), 'SMTP_PORT=1\n');
     const human = await runCli(['doctor'], { cwd });
     expect(human.stdout).toMatch(/^files read: \.env$/m);
     expect(human.stdout).toMatch(/^not read: \.env\.local, \.env\.production, \.env\.test \(read one with --dotenv \.env\.local\)$/m);
@@ -131,7 +143,7 @@ describe('flags that work the same on every command', () => {
     expect(flag.stdout).not.toMatch(sgr);
   });
 
-  it('every command\'s --help lists the global options and two or three examples', async () => {
+  it("every command's --help lists the global options and two or three examples", async () => {
     for (const command of ['test', 'doctor', 'init', 'dns', 'probe']) {
       const run = await runCli([command, '--help'], { cwd: workDir() });
       expect(run.code).toBe(ExitCode.ok);

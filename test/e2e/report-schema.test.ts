@@ -64,7 +64,7 @@ describe('every --json document matches schema/report.v1.json', () => {
     expect(r.timings.stages.length).toBeGreaterThan(3);
   });
 
-  it('doctor, wrong password: a diagnosis with the server\'s words', async () => {
+  it("doctor, wrong password: a diagnosis with the server's words", async () => {
     const r = await json(['doctor', '--json', '--ca-file', caFile, '--to', 'you@example.com'], smtpEnv('not-the-password-at-all'), ExitCode.auth, 'doctor');
     expect(r.diagnoses[0].class).toBe('auth');
     expect(r.result.failureClass).toBe('auth');

@@ -305,4 +305,3 @@ describe('mailcheck doctor with Resend', () => {
     expect(fake!.sent).toHaveLength(0);
   });
 });
-

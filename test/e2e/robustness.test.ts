@@ -34,7 +34,12 @@ const goodEnv = {
 
 function writeDotEnv(values: Record<string, string>): string {
   const path = join(dir, '.env');
-  writeFileSync(path, Object.entries(values).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  writeFileSync(
+    path,
+    Object.entries(values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
   return path;
 }
 

@@ -25,9 +25,34 @@ import { runCli, stackTrace } from '../fixtures/cli.js';
 const user = 'mailer';
 /** Short, common, JSON syntax, the username itself, and mailcheck's own words and marks. */
 const secrets = [
-  'a', 'e', '1', '0', ':', '"', '\\', '{', ' x', 'ab', 'smtp', 'true', 'null', 'mail', 'exit', 'chars',
-  'secret', user, 'AUTH', '250', 'password', 'localhost', 'redacted', redactedMarker, '…(8 chars)', 'provider',
-  'correct-horse-battery', 'Qv7#zL9 x&K2"w\\Rm',
+  'a',
+  'e',
+  '1',
+  '0',
+  ':',
+  '"',
+  '\\',
+  '{',
+  ' x',
+  'ab',
+  'smtp',
+  'true',
+  'null',
+  'mail',
+  'exit',
+  'chars',
+  'secret',
+  user,
+  'AUTH',
+  '250',
+  'password',
+  'localhost',
+  'redacted',
+  redactedMarker,
+  '…(8 chars)',
+  'provider',
+  'correct-horse-battery',
+  'Qv7#zL9 x&K2"w\\Rm',
 ];
 
 /**
@@ -122,7 +147,12 @@ function normalise(text: string): string {
 const scenarios: { name: string; args: string[]; options: { userIsPassword?: boolean; reject?: boolean; github?: boolean }; exit: number }[] = [
   { name: 'doctor, human, RCPT echoes the password', args: ['doctor'], options: {}, exit: ExitCode.envelope },
   { name: 'doctor --json under GitHub Actions', args: ['doctor', '--json'], options: { github: true }, exit: ExitCode.envelope },
-  { name: 'test under GitHub Actions, user = password', args: ['test', '--to', 'you@example.com'], options: { github: true, userIsPassword: true }, exit: ExitCode.envelope },
+  {
+    name: 'test under GitHub Actions, user = password',
+    args: ['test', '--to', 'you@example.com'],
+    options: { github: true, userIsPassword: true },
+    exit: ExitCode.envelope,
+  },
   { name: 'test --json, AUTH rejected with an echo', args: ['test', '--json', '--to', 'you@example.com'], options: { reject: true }, exit: ExitCode.auth },
 ];
 
@@ -152,7 +182,10 @@ describe('output depends on the password only through its length', () => {
         if (distinctive.has(secret)) {
           for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex'), encodeURIComponent(secret)]) {
             for (const stream of ['stdout', 'stderr', 'summary'] as const) {
-              const text = mine[stream].split('\n').filter((line) => !line.includes('hostile greeting')).join('\n');
+              const text = mine[stream]
+                .split('\n')
+                .filter((line) => !line.includes('hostile greeting'))
+                .join('\n');
               expect(text, `${stream} holds ${form}`).not.toContain(form);
             }
           }

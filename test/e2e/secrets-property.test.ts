@@ -175,11 +175,31 @@ function smtpArgs(command: Command, env: Record<string, string>): string[] {
     case 'probe':
       return [env.SMTP_HOST!, '--ports', env.SMTP_PORT!, '--auth'];
     case 'init':
-      return ['--provider', 'other', '--host', env.SMTP_HOST!, '--port', env.SMTP_PORT!, '--user', user, '--secure', env.SMTP_SECURE!, '--from', 'sender@example.com', '--to', 'rcpt@example.com'];
+      return [
+        '--provider',
+        'other',
+        '--host',
+        env.SMTP_HOST!,
+        '--port',
+        env.SMTP_PORT!,
+        '--user',
+        user,
+        '--secure',
+        env.SMTP_SECURE!,
+        '--from',
+        'sender@example.com',
+        '--to',
+        'rcpt@example.com',
+      ];
   }
 }
 
-function smtpScenario(name: string, exits: Scenario['exits'], server: (secret: string) => Promise<{ port: number; close(): Promise<void> }>, extraEnv: Record<string, string> = {}): Scenario {
+function smtpScenario(
+  name: string,
+  exits: Scenario['exits'],
+  server: (secret: string) => Promise<{ port: number; close(): Promise<void> }>,
+  extraEnv: Record<string, string> = {},
+): Scenario {
   return {
     name,
     secret: 'password',
@@ -195,20 +215,21 @@ function smtpScenario(name: string, exits: Scenario['exits'], server: (secret: s
 const sandboxReply = 'You can only send testing emails to your own email address (owner@example.com)';
 
 const scenarios: Scenario[] = [
-  smtpScenario('success', { test: ExitCode.ok, doctor: ExitCode.ok, probe: ExitCode.ok, init: ExitCode.ok }, (secret) => startTestServer({ user, password: secret })),
-  smtpScenario('535 wrong password', { test: ExitCode.auth, doctor: ExitCode.auth, probe: ExitCode.auth }, () => startTestServer({ user, password: 'the-right-one' })),
-  smtpScenario(
-    '535 that echoes the credentials back, raw and base64',
-    { test: ExitCode.auth, doctor: ExitCode.auth, init: ExitCode.auth },
-    () =>
-      startTestServer({
-        extra: {
-          onAuth(auth, _session, callback) {
-            const plain = b64(`\u0000${auth.username}\u0000${auth.password}`);
-            callback(Object.assign(new Error(`5.7.8 rejected ${auth.username}:${auth.password} (${plain}) ${b64(auth.password ?? '')}`), { responseCode: 535 }));
-          },
+  smtpScenario('success', { test: ExitCode.ok, doctor: ExitCode.ok, probe: ExitCode.ok, init: ExitCode.ok }, (secret) =>
+    startTestServer({ user, password: secret }),
+  ),
+  smtpScenario('535 wrong password', { test: ExitCode.auth, doctor: ExitCode.auth, probe: ExitCode.auth }, () =>
+    startTestServer({ user, password: 'the-right-one' }),
+  ),
+  smtpScenario('535 that echoes the credentials back, raw and base64', { test: ExitCode.auth, doctor: ExitCode.auth, init: ExitCode.auth }, () =>
+    startTestServer({
+      extra: {
+        onAuth(auth, _session, callback) {
+          const plain = b64(`\u0000${auth.username}\u0000${auth.password}`);
+          callback(Object.assign(new Error(`5.7.8 rejected ${auth.username}:${auth.password} (${plain}) ${b64(auth.password ?? '')}`), { responseCode: 535 }));
         },
-      }),
+      },
+    }),
   ),
   smtpScenario('550 sender', { test: ExitCode.envelope, doctor: ExitCode.envelope }, (secret) =>
     startTestServer({ user, password: secret, rejectMail: { code: 550, message: '5.7.1 Sender address not verified' } }),
@@ -216,9 +237,19 @@ const scenarios: Scenario[] = [
   smtpScenario('550 sandbox-like recipient', { test: ExitCode.envelope, doctor: ExitCode.envelope }, (secret) =>
     startTestServer({ user, password: secret, rejectRcpt: { code: 550, message: sandboxReply } }),
   ),
-  smtpScenario('connection refused', { test: ExitCode.network, doctor: ExitCode.network, probe: ExitCode.network }, async () => ({ port: await closedPort(), close: noop })),
-  smtpScenario('TLS mismatch (implicit TLS on a STARTTLS port)', { test: ExitCode.tls, doctor: ExitCode.tls, init: ExitCode.tls }, (secret) => startTestServer({ user, password: secret }), { SMTP_SECURE: '1' }),
-  smtpScenario('configuration error (bad port)', { test: ExitCode.config, doctor: ExitCode.config }, async () => ({ port: 0, close: noop }), { SMTP_PORT: 'twenty-five' }),
+  smtpScenario('connection refused', { test: ExitCode.network, doctor: ExitCode.network, probe: ExitCode.network }, async () => ({
+    port: await closedPort(),
+    close: noop,
+  })),
+  smtpScenario(
+    'TLS mismatch (implicit TLS on a STARTTLS port)',
+    { test: ExitCode.tls, doctor: ExitCode.tls, init: ExitCode.tls },
+    (secret) => startTestServer({ user, password: secret }),
+    { SMTP_SECURE: '1' },
+  ),
+  smtpScenario('configuration error (bad port)', { test: ExitCode.config, doctor: ExitCode.config }, async () => ({ port: 0, close: noop }), {
+    SMTP_PORT: 'twenty-five',
+  }),
   {
     name: 'usage error (bad --timeout)',
     secret: 'password',
@@ -270,7 +301,12 @@ const scenarios: Scenario[] = [
     shape: 'password',
     exits: { test: ExitCode.config, doctor: ExitCode.config },
     async prepare(_secret, command) {
-      return { env: { RESEND_SENDER_EMAIL: 'me@example.com', RESEND_BASE_URL: 'http://127.0.0.1:9' }, args: command === 'test' ? ['--to', 'delivered@resend.dev'] : [], users: ['resend'], close: noop };
+      return {
+        env: { RESEND_SENDER_EMAIL: 'me@example.com', RESEND_BASE_URL: 'http://127.0.0.1:9' },
+        args: command === 'test' ? ['--to', 'delivered@resend.dev'] : [],
+        users: ['resend'],
+        close: noop,
+      };
     },
   },
 ];
@@ -332,7 +368,12 @@ async function runOnce(scenario: Scenario, command: Command, mode: Mode, secret:
     }
     if (mode === 'json' || mode === 'github-json') args.unshift('--json');
 
-    const result = await runCli(args, { cwd: dir, env, ...(stdin !== undefined ? { stdin } : {}), ...(scenario.endNodeOptions ? { endNodeOptions: true } : {}) });
+    const result = await runCli(args, {
+      cwd: dir,
+      env,
+      ...(stdin !== undefined ? { stdin } : {}),
+      ...(scenario.endNodeOptions ? { endNodeOptions: true } : {}),
+    });
     const outputs: Record<string, string> = { stdout: result.stdout, stderr: result.stderr };
     const dotenvAfter = delivery === 'dotenv' ? readFileSync(dotenvPath, 'utf8') : undefined;
     for (const file of filesUnder(dir)) {

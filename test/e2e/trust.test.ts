@@ -38,7 +38,15 @@ function workDir(dotenv = ''): string {
 }
 
 function smtpEnv(server: { port: number }, extra: Record<string, string> = {}): Record<string, string> {
-  return { SMTP_HOST: 'localhost', SMTP_PORT: String(server.port), SMTP_USER: 'mailer', SMTP_PASSWORD: password, SMTP_SENDER: 'app@example.com', SMTP_SECURE: '0', ...extra };
+  return {
+    SMTP_HOST: 'localhost',
+    SMTP_PORT: String(server.port),
+    SMTP_USER: 'mailer',
+    SMTP_PASSWORD: password,
+    SMTP_SENDER: 'app@example.com',
+    SMTP_SECURE: '0',
+    ...extra,
+  };
 }
 
 /** Every line a GitHub runner would execute: `::cmd` at a line's start (after spaces), `##[` anywhere. */
@@ -64,7 +72,10 @@ describe('secrets outside SMTP_PASSWORD are masked wherever they are shown', () 
     const summary = join(dir, 'summary-user.md');
     writeFileSync(summary, '');
     // The leading space makes lint quote the value (smtp.user.whitespace): it must quote the mask.
-    const run = await runCli(['doctor', '--ca-file', caFile], { cwd: workDir(), env: { ...smtpEnv(server, { SMTP_USER: apiKey }), GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } });
+    const run = await runCli(['doctor', '--ca-file', caFile], {
+      cwd: workDir(),
+      env: { ...smtpEnv(server, { SMTP_USER: apiKey }), GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    });
     expect(run.code).toBe(ExitCode.envelope);
     expect(run.stdout).toContain('SMTP_USER     = re_…(31 chars)');
     for (const text of [run.stdout, run.stderr, readFileSync(summary, 'utf8')]) {
@@ -103,7 +114,27 @@ describe('init and fix-offer diffs show what changes, and no other value', () =>
   it('a Postmark-style token as SMTP_USER and an unrelated DATABASE_URL never appear, even with --write off a terminal', async () => {
     const cwd = workDir('# the database\nDATABASE_URL=postgres://admin:hunter2@db.internal/app\nLOG_LEVEL=debug # \x1b]52;c;ZXZpbA==\x07 comment\n');
     const run = await runCli(
-      ['init', '--provider', 'other', '--host', 'localhost', '--port', String(server.port), '--secure', '0', '--user', token, '--from', 'app@example.com', '--to', 'you@example.com', '--password-stdin', '--write', '--ca-file', caFile],
+      [
+        'init',
+        '--provider',
+        'other',
+        '--host',
+        'localhost',
+        '--port',
+        String(server.port),
+        '--secure',
+        '0',
+        '--user',
+        token,
+        '--from',
+        'app@example.com',
+        '--to',
+        'you@example.com',
+        '--password-stdin',
+        '--write',
+        '--ca-file',
+        caFile,
+      ],
       { cwd, env: {}, stdin: token },
     );
     expect(run.code).toBe(ExitCode.ok);
@@ -130,7 +161,10 @@ describe('no server and no .env value can write a CI workflow command or a termi
           if (verb === 'EHLO') socket.write('250-localhost\r\n250 AUTH PLAIN LOGIN\r\n');
           else if (verb === 'AUTH') socket.write('235 2.7.0 ok\r\n');
           else if (verb === 'MAIL') socket.write('250 ok\r\n');
-          else if (verb === 'RCPT') socket.write('550-::stop-commands::pwned\r\n550-  ::error file=evil.js,line=1::injected\r\n550-##[error]old style\r\n550 \x1b]0;title\x07\x1bc 5.1.1 no\r\n');
+          else if (verb === 'RCPT')
+            socket.write(
+              '550-::stop-commands::pwned\r\n550-  ::error file=evil.js,line=1::injected\r\n550-##[error]old style\r\n550 \x1b]0;title\x07\x1bc 5.1.1 no\r\n',
+            );
           else if (verb === 'QUIT') socket.end('221 bye\r\n');
           else socket.write('250 ok\r\n');
         });
@@ -161,7 +195,10 @@ describe('no server and no .env value can write a CI workflow command or a termi
   }
 
   it('--to with escape sequences is refused before the network, and quoted safely', async () => {
-    const run = await runCli(['test', '--to', 'x\x1b]52;c;ZXZpbA==\x07@example.com', '--ca-file', caFile], { cwd: workDir(), env: smtpEnv(server, { SMTP_SECURE: '1' }) });
+    const run = await runCli(['test', '--to', 'x\x1b]52;c;ZXZpbA==\x07@example.com', '--ca-file', caFile], {
+      cwd: workDir(),
+      env: smtpEnv(server, { SMTP_SECURE: '1' }),
+    });
     expect(run.code).toBe(ExitCode.usage);
     expect(run.stderr).toContain('is not an email address');
     expect(run.stdout + run.stderr).not.toMatch(escapeCharacters);
@@ -260,14 +297,22 @@ describe('bounded input and broken output', () => {
   it.each(['/dev/zero', '/dev/urandom'])('--env-file %s: exit 3 at once, with a JSON document', async (path) => {
     const run = await runCli(['doctor', '--json', '--env-file', path], { cwd: workDir(), env: {}, endNodeOptions: true });
     expect(run.code).toBe(ExitCode.config);
-    expect(JSON.parse(run.stdout)).toMatchObject({ schemaVersion: 1, result: { exitCode: ExitCode.config, failureClass: 'config' }, error: { message: expect.stringContaining('not a regular file') } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      schemaVersion: 1,
+      result: { exitCode: ExitCode.config, failureClass: 'config' },
+      error: { message: expect.stringContaining('not a regular file') },
+    });
   });
 
   it('probe --ports with more ports than a probe tries (each costs six sockets): exit 2, nothing opened', async () => {
     const ports = Array.from({ length: 40 }, (_, i) => 20000 + i).join(',');
     const run = await runCli(['probe', '127.0.0.1', '--ports', ports, '--json'], { cwd: workDir(), env: {} });
     expect(run.code).toBe(ExitCode.usage);
-    expect(JSON.parse(run.stdout)).toMatchObject({ command: 'probe', result: { exitCode: ExitCode.usage }, error: { message: expect.stringContaining('at most 32') } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      command: 'probe',
+      result: { exitCode: ExitCode.usage },
+      error: { message: expect.stringContaining('at most 32') },
+    });
   });
 
   it('--env-file /dev/null still means "no file": read as empty', async () => {
@@ -302,7 +347,11 @@ describe('bounded input and broken output', () => {
   it('doctor | head -1 keeps the failing verdict as the exit code', async () => {
     const server = await startTestServer({ user: 'mailer', password, rejectRcpt: { code: 550, message: '5.1.1 no such user' } });
     try {
-      const child = spawn(process.execPath, [binPath, 'doctor', '--ca-file', caFile], { cwd: workDir(), env: { PATH: process.env.PATH, ...smtpEnv(server) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [binPath, 'doctor', '--ca-file', caFile], {
+        cwd: workDir(),
+        env: { PATH: process.env.PATH, ...smtpEnv(server) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       // The reader takes the first chunk and leaves, as `head -1` does.
       child.stdout!.once('data', () => child.stdout!.destroy());
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -321,8 +370,27 @@ describe('init writes only regular files, and says where a symlink led', () => {
   afterAll(() => server.close());
 
   const initArgs = (port: number, envFile: string) => [
-    'init', '--provider', 'other', '--host', 'localhost', '--port', String(port), '--secure', '0', '--user', 'mailer', '--from', 'app@example.com',
-    '--to', 'you@example.com', '--password-stdin', '--write', '--ca-file', caFile, '--env-file', envFile,
+    'init',
+    '--provider',
+    'other',
+    '--host',
+    'localhost',
+    '--port',
+    String(port),
+    '--secure',
+    '0',
+    '--user',
+    'mailer',
+    '--from',
+    'app@example.com',
+    '--to',
+    'you@example.com',
+    '--password-stdin',
+    '--write',
+    '--ca-file',
+    caFile,
+    '--env-file',
+    envFile,
   ];
 
   it('onto a FIFO: refused with exit 3, and the FIFO stays a FIFO', async () => {
@@ -358,19 +426,34 @@ describe('--json prints exactly one document on every exit', () => {
   it('a usage error (exit 2)', async () => {
     const run = await runCli(['doctor', '--json', '--bogus'], { cwd: workDir(), env: {} });
     expect(run.code).toBe(ExitCode.usage);
-    expect(JSON.parse(run.stdout)).toMatchObject({ schemaVersion: 1, command: 'doctor', provider: { kind: 'unknown' }, result: { ok: false, exitCode: 2, failureClass: 'usage' } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      schemaVersion: 1,
+      command: 'doctor',
+      provider: { kind: 'unknown' },
+      result: { ok: false, exitCode: 2, failureClass: 'usage' },
+    });
   });
 
   it('a configuration error raised before the report (a bad RESEND_BASE_URL, exit 3)', async () => {
-    const run = await runCli(['doctor', '--json'], { cwd: workDir(), env: { RESEND_API_KEY: apiKey, RESEND_SENDER_EMAIL: 'app@example.com', RESEND_BASE_URL: 'ftp://x' } });
+    const run = await runCli(['doctor', '--json'], {
+      cwd: workDir(),
+      env: { RESEND_API_KEY: apiKey, RESEND_SENDER_EMAIL: 'app@example.com', RESEND_BASE_URL: 'ftp://x' },
+    });
     expect(run.code).toBe(ExitCode.config);
-    expect(JSON.parse(run.stdout)).toMatchObject({ result: { exitCode: 3, failureClass: 'config' }, error: { message: expect.stringContaining('RESEND_BASE_URL') } });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      result: { exitCode: 3, failureClass: 'config' },
+      error: { message: expect.stringContaining('RESEND_BASE_URL') },
+    });
   });
 
   it('Ctrl-C during a silent server (exit 130)', async () => {
     const silent = await startHostileServer(() => {});
     try {
-      const child = spawn(process.execPath, [binPath, 'doctor', '--json', '--timeout', '20s'], { cwd: workDir(), env: { PATH: process.env.PATH, ...smtpEnv(silent) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [binPath, 'doctor', '--json', '--timeout', '20s'], {
+        cwd: workDir(),
+        env: { PATH: process.env.PATH, ...smtpEnv(silent) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       setTimeout(() => child.kill('SIGINT'), 700);
       const run = await collect(child);
       expect(run.code).toBe(ExitCode.interrupted);

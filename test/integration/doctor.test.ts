@@ -154,7 +154,9 @@ describe('doctor against loopback SMTP servers', () => {
     expect(run.exitCode).toBe(ExitCode.tls);
     const [diagnosis] = run.findings.diagnoses;
     expect(diagnosis).toMatchObject({ id: 'tls.starttls-unavailable', class: 'tls' });
-    expect(diagnosis!.summary).toMatch(/does not offer STARTTLS, so the connection would stay unencrypted and SMTP_PASSWORD would cross the network in the clear/);
+    expect(diagnosis!.summary).toMatch(
+      /does not offer STARTTLS, so the connection would stay unencrypted and SMTP_PASSWORD would cross the network in the clear/,
+    );
     expect(diagnosis!.fixes.join('\n')).toMatch(/SMTP_PORT=465 with SMTP_SECURE=1/);
     // An unadvertised command is never sent (issue 13): EHLO, and nothing after it.
     expect(s.log.commands).toEqual(['EHLO']);

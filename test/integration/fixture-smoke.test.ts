@@ -13,9 +13,18 @@ describe('fixture smoke', () => {
 
   it('records commands after STARTTLS and no DATA in envelope mode', async () => {
     const result = await walkSmtp({
-      host: '127.0.0.1', port: server.port, secure: false, user: defaultUser, password: defaultPassword,
-      senderAddress: 'a@example.com', senderHeader: 'a@example.com', recipient: 'b@example.com',
-      timeoutMs: 3000, deliver: false, ca: (await localhostCert()).cert, recorder: new TranscriptRecorder(),
+      host: '127.0.0.1',
+      port: server.port,
+      secure: false,
+      user: defaultUser,
+      password: defaultPassword,
+      senderAddress: 'a@example.com',
+      senderHeader: 'a@example.com',
+      recipient: 'b@example.com',
+      timeoutMs: 3000,
+      deliver: false,
+      ca: (await localhostCert()).cert,
+      recorder: new TranscriptRecorder(),
     });
     expect(result.ok).toBe(true);
     // QUIT is sent as the walk resolves and may reach the server a moment later.

@@ -25,11 +25,7 @@ import { startTestServer, type TestServer } from '../fixtures/smtp-server.js';
 
 // --- a person at the keyboard, as a script ---------------------------------------------------
 
-type Step =
-  | { expect: RegExp; type: string }
-  | { expect: RegExp; choose: string }
-  | { expect: RegExp; answer: boolean }
-  | { expect: RegExp; interrupt: true };
+type Step = { expect: RegExp; type: string } | { expect: RegExp; choose: string } | { expect: RegExp; answer: boolean } | { expect: RegExp; interrupt: true };
 
 interface ScriptedPrompter extends Prompter {
   /** Every screen shown, as the person saw it (ANSI stripped). */
@@ -67,7 +63,10 @@ function scripted(steps: Step[]): ScriptedPrompter {
       const rendered = await render(select, config);
       if ('choose' in step) {
         const n = config.choices.length;
-        const from = Math.max(0, config.choices.findIndex((c) => c.value === config.default));
+        const from = Math.max(
+          0,
+          config.choices.findIndex((c) => c.value === config.default),
+        );
         const to = config.choices.findIndex((c) => c.value === step.choose);
         expect(to, `no choice ${step.choose}`).toBeGreaterThanOrEqual(0);
         for (let i = 0; i < (to - from + n) % n; i++) rendered.events.keypress('down');
@@ -250,12 +249,25 @@ describe('mailcheck init without a terminal', () => {
   it('names every missing answer instead of waiting for input', async () => {
     const attempt = runInit({ ...quiet, dotenv: [envPath], provider: 'gmail' }, signal);
     await expect(attempt).rejects.toBeInstanceOf(UserError);
-    await expect(attempt).rejects.toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/--user, --password-stdin \(or SMTP_PASSWORD\), --from, --to/) });
+    await expect(attempt).rejects.toMatchObject({
+      exitCode: ExitCode.usage,
+      message: expect.stringMatching(/--user, --password-stdin \(or SMTP_PASSWORD\), --from, --to/),
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('runs from flags alone, and writes only with --write', async () => {
-    const flags = { ...quiet, dotenv: [envPath], provider: 'other', host: '127.0.0.1', port: String(server.port), secure: '0', user: 'user', from: 'app@example.com', to: 'you@example.com' };
+    const flags = {
+      ...quiet,
+      dotenv: [envPath],
+      provider: 'other',
+      host: '127.0.0.1',
+      port: String(server.port),
+      secure: '0',
+      user: 'user',
+      from: 'app@example.com',
+      to: 'you@example.com',
+    };
     process.env.SMTP_PASSWORD = 'secret';
     try {
       expect(await runInit(flags, signal, { ca })).toBe(ExitCode.ok);
@@ -294,7 +306,16 @@ function capture(): { output: Output; text: () => string } {
 }
 
 const wrongSecure = () =>
-  ['# loopback relay', 'SMTP_HOST=127.0.0.1', `SMTP_PORT=${server.port}`, 'SMTP_SECURE=1 # was 465 before', 'SMTP_USER=user', 'SMTP_PASSWORD=secret', 'SMTP_SENDER=app@example.com', ''].join('\r\n');
+  [
+    '# loopback relay',
+    'SMTP_HOST=127.0.0.1',
+    `SMTP_PORT=${server.port}`,
+    'SMTP_SECURE=1 # was 465 before',
+    'SMTP_USER=user',
+    'SMTP_PASSWORD=secret',
+    'SMTP_SENDER=app@example.com',
+    '',
+  ].join('\r\n');
 
 describe('offering the fix after a failed check', () => {
   it('a declined fix leaves the file byte for byte as it was', async () => {
@@ -327,8 +348,9 @@ describe('offering the fix after a failed check', () => {
     expect((await checkFile()).ok).toBe(true);
   });
 
-  it('offers the lint fix for Resend\'s username before any connection, and a second backup does not overwrite the first', async () => {
-    const text = 'SMTP_HOST=smtp.resend.com\nSMTP_PORT=465\nSMTP_SECURE=1\nSMTP_USER=me@example.com\nSMTP_PASSWORD=re_123456789abc\nSMTP_SENDER=me@example.com\n';
+  it("offers the lint fix for Resend's username before any connection, and a second backup does not overwrite the first", async () => {
+    const text =
+      'SMTP_HOST=smtp.resend.com\nSMTP_PORT=465\nSMTP_SECURE=1\nSMTP_USER=me@example.com\nSMTP_PASSWORD=re_123456789abc\nSMTP_SENDER=me@example.com\n';
     await writeFile(envPath, text);
     await writeFile(`${envPath}.bak`, 'an older backup\n');
     const { loaded, problems } = await checkFile();

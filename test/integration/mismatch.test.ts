@@ -14,7 +14,15 @@ import { closedPort, startNeverAcceptingListener, startSilentListener, type List
  * timeout" cannot be confused: the failure code says which one it was.
  */
 
-const names = { host: 'SMTP_HOST', port: 'SMTP_PORT', user: 'SMTP_USER', password: 'SMTP_PASSWORD', sender: 'SMTP_SENDER', secure: 'SMTP_SECURE', oauth2Token: 'SMTP_OAUTH2_TOKEN' };
+const names = {
+  host: 'SMTP_HOST',
+  port: 'SMTP_PORT',
+  user: 'SMTP_USER',
+  password: 'SMTP_PASSWORD',
+  sender: 'SMTP_SENDER',
+  secure: 'SMTP_SECURE',
+  oauth2Token: 'SMTP_OAUTH2_TOKEN',
+};
 
 let implicit: TestServer;
 let starttls: TestServer;
@@ -67,8 +75,14 @@ describe('mismatches are proven by trying the other mode', () => {
   it('SMTP_SECURE=0 on an implicit-TLS port: implicit TLS is tried beside the silent walk, which is ended early', async () => {
     const run = await check(implicit.port, false);
     expect(run.diagnoses).toHaveLength(1);
-    expect(run.diagnoses[0]).toMatchObject({ id: 'tls.plaintext-on-implicit-port', class: 'tls', summary: `port ${implicit.port} speaks implicit TLS: set SMTP_SECURE=1` });
-    expect(run.diagnoses[0]!.causes[0]).toMatch(/^proven by trying: no greeting arrived in plain text within \d+ ms, while implicit TLS to the same port completed a TLSv1\.[23] handshake/);
+    expect(run.diagnoses[0]).toMatchObject({
+      id: 'tls.plaintext-on-implicit-port',
+      class: 'tls',
+      summary: `port ${implicit.port} speaks implicit TLS: set SMTP_SECURE=1`,
+    });
+    expect(run.diagnoses[0]!.causes[0]).toMatch(
+      /^proven by trying: no greeting arrived in plain text within \d+ ms, while implicit TLS to the same port completed a TLSv1\.[23] handshake/,
+    );
     expect(run.diagnoses[0]!.serverSaid).toMatch(/^220 /);
     expect(run.diagnoses[0]!.fixes[0]).toBe(`set SMTP_SECURE=1 (and keep SMTP_PORT=${implicit.port})`);
     // Ended by the proof, not by the walk's own 8 s greeting timeout.
@@ -81,7 +95,11 @@ describe('mismatches are proven by trying the other mode', () => {
   it('SMTP_SECURE=1 on a STARTTLS port: "wrong version number", then a plain-text greeting proves it', async () => {
     const run = await check(starttls.port, true);
     expect(run.diagnoses).toHaveLength(1);
-    expect(run.diagnoses[0]).toMatchObject({ id: 'tls.implicit-on-starttls-port', class: 'tls', summary: `port ${starttls.port} speaks STARTTLS, not implicit TLS: set SMTP_SECURE=0` });
+    expect(run.diagnoses[0]).toMatchObject({
+      id: 'tls.implicit-on-starttls-port',
+      class: 'tls',
+      summary: `port ${starttls.port} speaks STARTTLS, not implicit TLS: set SMTP_SECURE=0`,
+    });
     expect(run.diagnoses[0]!.causes[0]).toMatch(/^proven by trying: the TLS handshake failed with "wrong version number"/);
     expect(run.walk.failure?.message).toMatch(/wrong version number/i);
     expect(run.text).toMatch(/greets in plain text \("220 [^"]*"\) and offers STARTTLS/);
@@ -99,7 +117,7 @@ describe('what must not be called a mismatch', () => {
     expect(lateGreeter.log.commands).toContain('RCPT');
   }, 10_000);
 
-  it('a port that never greets in any mode: the walk\'s own greeting timeout, not a mismatch', async () => {
+  it("a port that never greets in any mode: the walk's own greeting timeout, not a mismatch", async () => {
     const run = await check(silent.port, false, 2500);
     expect(run.diagnoses.map((d) => d.id)).not.toContain('tls.plaintext-on-implicit-port');
     expect(run.diagnoses[0]?.class).toBe('network');

@@ -42,9 +42,10 @@ afterAll(async () => {
 });
 
 const cellOf = (cells: ProbeCell[], port: number, mode: ProbeMode, family = 4) => cells.find((c) => c.port === port && c.mode === mode && c.family === family)!;
-const statuses = (cells: ProbeCell[], port: number) => Object.fromEntries(cells.filter((c) => c.port === port && c.family === 4).map((c) => [c.mode, c.status]));
+const statuses = (cells: ProbeCell[], port: number) =>
+  Object.fromEntries(cells.filter((c) => c.port === port && c.family === 4).map((c) => [c.mode, c.status]));
 
-function probe(ports: number[], extra: { login?: { user: string; password: string }; addresses?: typeof v4[] | { family: 4 | 6; address: string }[] } = {}) {
+function probe(ports: number[], extra: { login?: { user: string; password: string }; addresses?: (typeof v4)[] | { family: 4 | 6; address: string }[] } = {}) {
   return probeMatrix({ host: '127.0.0.1', addresses: extra.addresses ?? [v4], ports, timeoutMs, ca, ...(extra.login ? { login: extra.login } : {}) });
 }
 
@@ -96,7 +97,8 @@ describe('probe matrix on a host with every kind of port', () => {
     expect(cellOf(cells, silent.port, 'plaintext').detail).toBe(`connected, but no greeting within ${timeoutMs} ms`);
     expect(cellOf(cells, silent.port, 'implicit-tls').detail).toBe(`no TLS handshake within ${timeoutMs} ms`);
     expect(statuses(cells, neverAccepts.port)).toEqual({ 'implicit-tls': 'timeout', starttls: 'timeout', plaintext: 'timeout' });
-    for (const mode of ['implicit-tls', 'starttls', 'plaintext'] as const) expect(cellOf(cells, neverAccepts.port, mode).detail).toBe(`no connection within ${timeoutMs} ms`);
+    for (const mode of ['implicit-tls', 'starttls', 'plaintext'] as const)
+      expect(cellOf(cells, neverAccepts.port, mode).detail).toBe(`no connection within ${timeoutMs} ms`);
   });
 
   it('recommends implicit TLS over STARTTLS, and never plain text when TLS works', () => {
@@ -108,7 +110,7 @@ describe('probe matrix on a host with every kind of port', () => {
     expect(checks.find((c) => c.id === 'probe.reachable')).toMatchObject({ status: 'pass' });
   });
 
-  it('keeps a configured combination that works, in the user\'s own variable names', () => {
+  it("keeps a configured combination that works, in the user's own variable names", () => {
     const configured = { port: starttls.port, mode: 'starttls' as const };
     const rec = recommend({ cells, names: { port: 'SMTP_PORT', secure: 'MAIL_SECURE' }, configured });
     expect(rec?.lines).toEqual([`SMTP_PORT=${starttls.port}`, 'MAIL_SECURE=0']);
@@ -119,14 +121,22 @@ describe('probe matrix on a host with every kind of port', () => {
     const { checks, diagnoses } = probeVerdict({ report: report(cells, ports, configured), names, auth: false });
     expect(checks.find((c) => c.id === 'probe.configured')).toMatchObject({ status: 'fail' });
     expect(diagnoses).toHaveLength(1);
-    expect(diagnoses[0]).toMatchObject({ id: 'tls.plaintext-on-implicit-port', class: 'tls', summary: `port ${implicit.port} speaks implicit TLS: set SMTP_SECURE=1` });
+    expect(diagnoses[0]).toMatchObject({
+      id: 'tls.plaintext-on-implicit-port',
+      class: 'tls',
+      summary: `port ${implicit.port} speaks implicit TLS: set SMTP_SECURE=1`,
+    });
     expect(diagnoses[0]!.causes[0]).toMatch(/^proven by trying/);
   });
 
   it('SMTP_SECURE=1 on the STARTTLS port: the reverse', () => {
     const configured = { port: starttls.port, mode: 'implicit-tls' as const };
     const { diagnoses } = probeVerdict({ report: report(cells, ports, configured), names, auth: false });
-    expect(diagnoses[0]).toMatchObject({ id: 'tls.implicit-on-starttls-port', class: 'tls', summary: `port ${starttls.port} speaks STARTTLS, not implicit TLS: set SMTP_SECURE=0` });
+    expect(diagnoses[0]).toMatchObject({
+      id: 'tls.implicit-on-starttls-port',
+      class: 'tls',
+      summary: `port ${starttls.port} speaks STARTTLS, not implicit TLS: set SMTP_SECURE=0`,
+    });
   });
 
   it('a configured port that is refused gets the ordinary network diagnosis', () => {

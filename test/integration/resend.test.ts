@@ -34,7 +34,12 @@ afterEach(async () => {
 
 /** `senderHeader` goes to the API as the from; the address and domain are what lint would have parsed. */
 function settings(key: string, senderHeader: string, address = /<([^>]+)>/.exec(senderHeader)?.[1] ?? senderHeader): ResendSettings {
-  return { key, sender: { header: senderHeader, address, domain: address.split('@')[1] ?? '' }, names: { apiKey: 'RESEND_API_KEY', sender: 'RESEND_SENDER_EMAIL' }, viaSmtpRelay: false };
+  return {
+    key,
+    sender: { header: senderHeader, address, domain: address.split('@')[1] ?? '' },
+    names: { apiKey: 'RESEND_API_KEY', sender: 'RESEND_SENDER_EMAIL' },
+    viaSmtpRelay: false,
+  };
 }
 
 interface Run {
@@ -104,7 +109,7 @@ describe('Resend checks against the fake API', () => {
     expect(fake!.sent).toHaveLength(1);
   });
 
-  it('a sending-only key with an unverified domain gets the API\'s own refusal, diagnosed', async () => {
+  it("a sending-only key with an unverified domain gets the API's own refusal, diagnosed", async () => {
     const r = await run({ key: sendingKey, sender: 'noreply@pending.test' });
     expect(r.status['resend.send']).toBe('fail');
     expect(r.ids).toEqual(['resend.domain.not-verified']);
@@ -138,7 +143,7 @@ describe('Resend checks against the fake API', () => {
     expect(r.outcome.diagnoses[0]!.summary).toMatch(/mail\.example\.com, a subdomain of example\.com \(verified\)/);
   });
 
-  it('a domain that is not in the account is named, with the account\'s domains', async () => {
+  it("a domain that is not in the account is named, with the account's domains", async () => {
     const r = await run({ sender: 'noreply@elsewhere.org' });
     expect(r.ids).toEqual(['resend.domain.not-added']);
     expect(r.outcome.diagnoses[0]!.causes[0]).toContain('example.com');
@@ -223,7 +228,7 @@ describe('Resend checks against the fake API', () => {
     expect(r.outcome.diagnoses[0]!.summary).toMatch(/accepted the connection but did not answer within 500 ms/);
   });
 
-  it('connection refused is recovered from the SDK\'s causeless error', async () => {
+  it("connection refused is recovered from the SDK's causeless error", async () => {
     const port = await closedPort();
     const r = await run({ baseUrl: `http://127.0.0.1:${port}` });
     expect(r.ids).toEqual(['resend.network.refused']);
@@ -270,15 +275,21 @@ describe('Resend checks against the fake API', () => {
   it('the SMTP relay: the SMTP password is checked as an API key and a revoked one is named in SMTP_PASSWORD', async () => {
     fake = await startFakeResend(baseOptions);
     const outcome = await runResendChecks({
-      settings: { ...settings('re_Revoked9_abcdefghijklmnopqrstuvwx', 'noreply@example.com'), names: { apiKey: 'SMTP_PASSWORD', sender: 'SMTP_SENDER' }, viaSmtpRelay: true },
+      settings: {
+        ...settings('re_Revoked9_abcdefghijklmnopqrstuvwx', 'noreply@example.com'),
+        names: { apiKey: 'SMTP_PASSWORD', sender: 'SMTP_SENDER' },
+        viaSmtpRelay: true,
+      },
       endpoint: resolveEndpoint(fake.url),
       timeoutMs: 2000,
       recorder: new TranscriptRecorder(),
     });
-    expect(outcome.checks.map((c) => [c.id, c.status])).toEqual([['resend.key', 'fail'], ['resend.domain', 'skip']]);
+    expect(outcome.checks.map((c) => [c.id, c.status])).toEqual([
+      ['resend.key', 'fail'],
+      ['resend.domain', 'skip'],
+    ]);
     expect(outcome.checks[0]!.title).toBe('SMTP_PASSWORD as API key');
     expect(outcome.diagnoses[0]!.summary).toMatch(/SMTP_PASSWORD .* invalid or has been revoked/);
     expect(fake.requests.some((q) => q.path === '/emails')).toBe(false);
   });
 });
-

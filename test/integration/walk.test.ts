@@ -14,7 +14,15 @@ import { closedPort } from '../fixtures/unreachable.mjs';
  */
 
 const sender = 'app@example.com';
-const names = { host: 'SMTP_HOST', port: 'SMTP_PORT', user: 'SMTP_USER', password: 'SMTP_PASSWORD', sender: 'SMTP_SENDER', secure: 'SMTP_SECURE', oauth2Token: 'SMTP_OAUTH2_TOKEN' };
+const names = {
+  host: 'SMTP_HOST',
+  port: 'SMTP_PORT',
+  user: 'SMTP_USER',
+  password: 'SMTP_PASSWORD',
+  sender: 'SMTP_SENDER',
+  secure: 'SMTP_SECURE',
+  oauth2Token: 'SMTP_OAUTH2_TOKEN',
+};
 const recipient = 'you@example.com';
 
 const servers: TestServer[] = [];

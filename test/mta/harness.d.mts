@@ -24,8 +24,19 @@ export interface Pki {
 export function makePki(dir: string): Promise<Pki>;
 
 export type PostfixPort =
-  | 'submission' | 'submissions' | 'wrongPassword' | 'senderAtMail' | 'relayDenied' | 'tinySize'
-  | 'expired' | 'wrongHost' | 'untrusted' | 'slowAuth' | 'tlsBroken' | 'postscreen' | 'rateLimited';
+  | 'submission'
+  | 'submissions'
+  | 'wrongPassword'
+  | 'senderAtMail'
+  | 'relayDenied'
+  | 'tinySize'
+  | 'expired'
+  | 'wrongHost'
+  | 'untrusted'
+  | 'slowAuth'
+  | 'tlsBroken'
+  | 'postscreen'
+  | 'rateLimited';
 export type EximPort = 'submission' | 'submissions' | 'oauthOnly' | 'tlsBroken' | 'tinySize' | 'expired';
 
 export interface Lab<P extends string> {

@@ -88,7 +88,10 @@ export async function mailcheck(lab: Lab<string>, session: Session, args: string
  * end of the transcript (the server's own words).
  */
 export function expectOutcome(run: MailcheckRun, exit: number, ids: string[]): void {
-  const tail = (run.json.transcript ?? []).slice(-8).map((l) => `${l.dir} ${l.text}`).join('\n');
+  const tail = (run.json.transcript ?? [])
+    .slice(-8)
+    .map((l) => `${l.dir} ${l.text}`)
+    .join('\n');
   expect({ exit: run.code, ids: run.ids }, `transcript ends:\n${tail}`).toEqual({ exit, ids });
 }
 

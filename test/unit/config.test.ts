@@ -106,7 +106,14 @@ describe('resolveConfig: files < environment < flags < stdin', () => {
 
 describe('aliases: SMTP_PASS and SMTP_FROM_EMAIL', () => {
   it('are read, keep their own name, and give it to messages and hints', () => {
-    const path = envFile(['SMTP_HOST=smtp.example.com', 'SMTP_PORT=587', 'SMTP_USER=me', 'SMTP_PASS=alias-pass', 'SMTP_FROM_EMAIL=not an address', 'SMTP_SECURE=0']);
+    const path = envFile([
+      'SMTP_HOST=smtp.example.com',
+      'SMTP_PORT=587',
+      'SMTP_USER=me',
+      'SMTP_PASS=alias-pass',
+      'SMTP_FROM_EMAIL=not an address',
+      'SMTP_SECURE=0',
+    ]);
     const loaded = loadConfig({ envFiles: [path], env: {} });
     expect(loaded.config.settings.password).toMatchObject({ name: 'SMTP_PASS', value: 'alias-pass' });
     expect(loaded.config.settings.sender).toMatchObject({ name: 'SMTP_FROM_EMAIL', value: 'not an address' });
@@ -137,7 +144,11 @@ describe('aliases: SMTP_PASS and SMTP_FROM_EMAIL', () => {
       env: { SMTP_HOST: 'smtp.example.com', SMTP_PORT: '465', SMTP_USER: 'me', SMTP_PASS: 'x', SMTP_FROM_EMAIL: 'App <app@example.com>', SMTP_SECURE: '1' },
     });
     expect(toSmtpSettings(config)).toMatchObject({
-      host: 'smtp.example.com', port: 465, secure: true, senderAddress: 'app@example.com', senderHeader: 'App <app@example.com>',
+      host: 'smtp.example.com',
+      port: 465,
+      secure: true,
+      senderAddress: 'app@example.com',
+      senderHeader: 'App <app@example.com>',
       names: { password: 'SMTP_PASS', sender: 'SMTP_FROM_EMAIL' },
     });
   });
@@ -153,10 +164,25 @@ describe('detectProvider', () => {
     { name: 'Resend only', env: resend, provider: 'resend', reason: /Resend variables are set and the SMTP ones are not/ },
     { name: 'both: SMTP wins', env: { ...smtp, ...resend }, provider: 'smtp', reason: /both .* SMTP takes precedence/ },
     { name: 'neither', env: {}, provider: 'none', reason: /neither/ },
-    { name: 'half-set SMTP falls through to Resend', env: { SMTP_HOST: 'smtp.example.com', SMTP_USER: 'me', ...resend }, provider: 'resend', reason: /SMTP block is incomplete \(missing SMTP_PORT, SMTP_PASSWORD, SMTP_SENDER\), so detection falls through to Resend/ },
-    { name: 'half-set SMTP with nothing else', env: { SMTP_HOST: 'smtp.example.com' }, provider: 'none', reason: /SMTP block is incomplete .*email is disabled/ },
+    {
+      name: 'half-set SMTP falls through to Resend',
+      env: { SMTP_HOST: 'smtp.example.com', SMTP_USER: 'me', ...resend },
+      provider: 'resend',
+      reason: /SMTP block is incomplete \(missing SMTP_PORT, SMTP_PASSWORD, SMTP_SENDER\), so detection falls through to Resend/,
+    },
+    {
+      name: 'half-set SMTP with nothing else',
+      env: { SMTP_HOST: 'smtp.example.com' },
+      provider: 'none',
+      reason: /SMTP block is incomplete .*email is disabled/,
+    },
     { name: 'only SMTP_SECURE set counts as half set', env: { SMTP_SECURE: '1' }, provider: 'none', reason: /SMTP block is incomplete/ },
-    { name: 'half-set Resend with nothing else', env: { RESEND_API_KEY: 're_12345678abc' }, provider: 'none', reason: /Resend block is incomplete \(missing RESEND_SENDER_EMAIL\)/ },
+    {
+      name: 'half-set Resend with nothing else',
+      env: { RESEND_API_KEY: 're_12345678abc' },
+      provider: 'none',
+      reason: /Resend block is incomplete \(missing RESEND_SENDER_EMAIL\)/,
+    },
     { name: 'an empty value counts as unset', env: { ...smtp, SMTP_PASSWORD: '  ' }, provider: 'none', reason: /missing SMTP_PASSWORD/ },
   ])('$name -> $provider', ({ env, provider, reason }) => {
     const detection = detect(env);
@@ -181,15 +207,33 @@ describe('detectProvider', () => {
 
 describe('parsePort and parseSecure', () => {
   it.each([
-    ['587', 587], [' 465 ', 465], ['1', 1], ['65535', 65535],
-    ['0', undefined], ['65536', undefined], ['587abc', undefined], ['abc', undefined], ['', undefined], ['-25', undefined], ['5e2', undefined], ['587.0', undefined],
+    ['587', 587],
+    [' 465 ', 465],
+    ['1', 1],
+    ['65535', 65535],
+    ['0', undefined],
+    ['65536', undefined],
+    ['587abc', undefined],
+    ['abc', undefined],
+    ['', undefined],
+    ['-25', undefined],
+    ['5e2', undefined],
+    ['587.0', undefined],
   ])('parsePort(%j) = %j', (text, port) => {
     expect(parsePort(text)).toBe(port);
   });
 
   // The seeds' app reads SMTP_SECURE as !!Number(value): "true" means STARTTLS there.
   it.each([
-    ['1', true], [' 1 ', true], ['2', true], ['0', false], ['', false], [undefined, false], ['true', false], ['false', false], ['yes', false],
+    ['1', true],
+    [' 1 ', true],
+    ['2', true],
+    ['0', false],
+    ['', false],
+    [undefined, false],
+    ['true', false],
+    ['false', false],
+    ['yes', false],
   ])('parseSecure(%j) = %j', (text, secure) => {
     expect(parseSecure(text)).toBe(secure);
   });
@@ -207,9 +251,12 @@ describe('parseAddress', () => {
     expect(parseAddress(text)).toEqual(parsed);
   });
 
-  it.each(['', 'noreply', 'App', 'a@localhost', 'a b@example.com', '@example.com', 'a@@example.com', 'a@example..com', 'App <a@example.com', 'a@-example.com'])('rejects %j', (text) => {
-    expect(parseAddress(text)).toBeUndefined();
-  });
+  it.each(['', 'noreply', 'App', 'a@localhost', 'a b@example.com', '@example.com', 'a@@example.com', 'a@example..com', 'App <a@example.com', 'a@-example.com'])(
+    'rejects %j',
+    (text) => {
+      expect(parseAddress(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('Scrubber', () => {
@@ -311,6 +358,19 @@ describe('safeLine and safeLines: server text made printable', () => {
 // The variable table is what every message is built from: keep it in step with the README.
 it('knows every variable and alias the README documents', () => {
   expect(Object.values(variableNames).flat().sort()).toEqual(
-    ['RESEND_API_KEY', 'RESEND_BASE_URL', 'RESEND_SENDER_EMAIL', 'SMTP_FROM_EMAIL', 'SMTP_OAUTH2_TOKEN', 'SMTP_HOST', 'SMTP_PASS', 'SMTP_PASSWORD', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_SENDER', 'SMTP_USER'].sort(),
+    [
+      'RESEND_API_KEY',
+      'RESEND_BASE_URL',
+      'RESEND_SENDER_EMAIL',
+      'SMTP_FROM_EMAIL',
+      'SMTP_OAUTH2_TOKEN',
+      'SMTP_HOST',
+      'SMTP_PASS',
+      'SMTP_PASSWORD',
+      'SMTP_PORT',
+      'SMTP_SECURE',
+      'SMTP_SENDER',
+      'SMTP_USER',
+    ].sort(),
   );
 });

@@ -81,7 +81,10 @@ function runTable(cases: Case[]): void {
       if (c.explains) expect([d.summary, ...d.causes].join('\n')).toMatch(c.explains);
       if (c.summary) expect(d.summary).toMatch(c.summary);
       for (const key of c.mentions ?? []) {
-        expect(d.fixes.some((f) => f.includes(canonical[key])), `a fix names ${canonical[key]}`).toBe(true);
+        expect(
+          d.fixes.some((f) => f.includes(canonical[key])),
+          `a fix names ${canonical[key]}`,
+        ).toBe(true);
       }
     });
 
@@ -89,7 +92,10 @@ function runTable(cases: Case[]): void {
       const d = diagnoseSmtpFailure(c.failure, ctxOf(c.ctx, aliases));
       expect(d.id).toBe(c.id);
       for (const key of c.mentions ?? []) {
-        expect(d.fixes.some((f) => f.includes(aliases[key])), `a fix names ${aliases[key]}`).toBe(true);
+        expect(
+          d.fixes.some((f) => f.includes(aliases[key])),
+          `a fix names ${aliases[key]}`,
+        ).toBe(true);
       }
       const text = allText(d);
       for (const name of Object.values(canonical)) expect(text).not.toContain(name);
@@ -107,8 +113,7 @@ describe('port and TLS mode mismatch', () => {
         stage: 'tls',
         code: 'ESOCKET',
         originalCode: 'ERR_SSL_WRONG_VERSION_NUMBER',
-        message:
-          'C0D7A1F8B07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:354:\n',
+        message: 'C0D7A1F8B07F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:354:\n',
       },
       ctx: { port: 587, secure: true },
       id: 'tls.implicit-on-starttls-port',
@@ -659,10 +664,7 @@ describe('authentication', () => {
   ]);
 
   it('does not echo an API key pasted into the user variable', () => {
-    const d = diagnoseSmtpFailure(
-      auth('535 Invalid username'),
-      ctxOf({ host: 'smtp.resend.com', provider: 'resend', user: 're_AbCdEf123456789' }),
-    );
+    const d = diagnoseSmtpFailure(auth('535 Invalid username'), ctxOf({ host: 'smtp.resend.com', provider: 'resend', user: 're_AbCdEf123456789' }));
     expect(d.id).toBe('auth.resend-username');
     expect(JSON.stringify(d)).not.toContain('re_AbCdEf123456789');
     expect(d.causes.join(' ')).toMatch(/looks like an API key/);
@@ -697,11 +699,13 @@ describe('sender, recipient and message', () => {
   const resendCtx = { host: 'smtp.resend.com', port: 465, secure: true, provider: 'resend' as const, user: 'resend' };
 
   runTable([
-    ...([
-      ['MAIL', atMail],
-      ['RCPT', atRcpt],
-      ['after DATA', afterData],
-    ] as const).map(
+    ...(
+      [
+        ['MAIL', atMail],
+        ['RCPT', atRcpt],
+        ['after DATA', afterData],
+      ] as const
+    ).map(
       ([where, at]): Case => ({
         name: `Resend 550 Sender address not verified ${where}`,
         failure: at('550 Sender address not verified'),
@@ -806,7 +810,9 @@ describe('sender, recipient and message', () => {
     },
     {
       name: 'Gmail: 550-5.1.1 account does not exist',
-      failure: atRcpt('550-5.1.1 The email account that you tried to reach does not exist. Please try\n550 5.1.1 double-checking the recipient\'s email address - gsmtp'),
+      failure: atRcpt(
+        "550-5.1.1 The email account that you tried to reach does not exist. Please try\n550 5.1.1 double-checking the recipient's email address - gsmtp",
+      ),
       id: 'recipient.rejected',
       cls: 'envelope',
     },
@@ -1084,7 +1090,16 @@ describe('the rule table', () => {
       [atMail('530 5.7.0 Authentication required'), {}],
       [auth('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.'), { provider: 'office365' }],
       [{ stage: 'tls', code: 'ESOCKET', originalCode: 'CERT_NOT_YET_VALID', message: 'certificate is not yet valid' }, {}],
-      [{ stage: 'starttls', code: 'ETLS', responseCode: 454, response: '454 4.7.0 TLS not available due to local problem', message: 'Error upgrading connection with STARTTLS' }, {}],
+      [
+        {
+          stage: 'starttls',
+          code: 'ETLS',
+          responseCode: 454,
+          response: '454 4.7.0 TLS not available due to local problem',
+          message: 'Error upgrading connection with STARTTLS',
+        },
+        {},
+      ],
       [{ stage: 'starttls', code: 'ENOSTARTTLS', message: 'the server does not offer STARTTLS' }, {}],
       [{ stage: 'auth', code: 'ENOAUTHMECH', message: 'no AUTH was sent' }, { authMechanisms: ['XOAUTH2'] }],
       [{ stage: 'auth', code: 'ENOAUTHMECH', message: 'no AUTH was sent' }, { authMechanisms: ['CRAM-SHA1'] }],
@@ -1105,7 +1120,16 @@ describe('the rule table', () => {
       [atMail('550 5.7.1 Access denied'), {}],
       [afterData('554 5.7.1 Spam'), {}],
       [{ stage: 'starttls', code: 'ETIMEDOUT', timeoutType: 'UPGRADE_TIMEOUT', message: 'Timeout' }, {}],
-      [{ stage: 'starttls', code: 'ETLS', responseCode: 502, response: '502 5.5.1 Error: command not implemented', message: 'Error upgrading connection with STARTTLS' }, {}],
+      [
+        {
+          stage: 'starttls',
+          code: 'ETLS',
+          responseCode: 502,
+          response: '502 5.5.1 Error: command not implemented',
+          message: 'Error upgrading connection with STARTTLS',
+        },
+        {},
+      ],
       [{ stage: 'connect', code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT', message: 'Connection timeout' }, {}],
       [{ stage: 'greeting', code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', message: 'Greeting never received' }, {}],
       [{ stage: 'data', code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT', message: 'Timeout' }, {}],
@@ -1132,7 +1156,10 @@ describe('certificate fixes with --ca-file', () => {
   // Node trusts only the given file then, so NODE_EXTRA_CA_CERTS advice could not help.
   const failures: [string, SmtpFailure][] = [
     ['self-signed', { stage: 'tls', code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'self-signed certificate' }],
-    ['self-signed in chain', { stage: 'tls', code: 'ESOCKET', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }],
+    [
+      'self-signed in chain',
+      { stage: 'tls', code: 'ESOCKET', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' },
+    ],
     ['unknown issuer', { stage: 'tls', code: 'ESOCKET', originalCode: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', message: 'unable to get local issuer certificate' }],
   ];
   it.each(failures)('%s: the file given is named, NODE_EXTRA_CA_CERTS is not', (_name, failure) => {

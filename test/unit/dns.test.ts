@@ -32,10 +32,21 @@ describe('SPF terms', () => {
   ])('%s is an SPF record: %s', (text, expected) => expect(isSpfRecord(text)).toBe(expected));
 
   it('parses mechanisms with qualifiers, domains and prefix lengths', () => {
-    const parsed = parseSpf('v=spf1 +a mx:mail.example.com/24 ~include:_spf.example.com ip4:192.0.2.0/24 ip6:2001:db8::/32 exists:%{i}.x.example.com ?ptr redirect=_spf.example.net exp=explain.example.com -all');
+    const parsed = parseSpf(
+      'v=spf1 +a mx:mail.example.com/24 ~include:_spf.example.com ip4:192.0.2.0/24 ip6:2001:db8::/32 exists:%{i}.x.example.com ?ptr redirect=_spf.example.net exp=explain.example.com -all',
+    );
     expect(parsed.errors).toEqual([]);
     expect(parsed.terms.map((t) => (t.kind === 'mechanism' ? `${t.qualifier}${t.name}${t.domain ? `:${t.domain}` : ''}` : `${t.name}=${t.value}`))).toEqual([
-      '+a', '+mx:mail.example.com', '~include:_spf.example.com', '+ip4', '+ip6', '+exists:%{i}.x.example.com', '?ptr', 'redirect=_spf.example.net', 'exp=explain.example.com', '-all',
+      '+a',
+      '+mx:mail.example.com',
+      '~include:_spf.example.com',
+      '+ip4',
+      '+ip6',
+      '+exists:%{i}.x.example.com',
+      '?ptr',
+      'redirect=_spf.example.net',
+      'exp=explain.example.com',
+      '-all',
     ]);
     expect(parsed.redirect).toBe('_spf.example.net');
     expect(allQualifier(parsed)).toBe('-');
@@ -69,7 +80,14 @@ describe('SPF terms', () => {
 
 describe('DMARC tags', () => {
   it('reads the policy and the alignment modes, relaxed by default', () => {
-    expect(parseDmarc('v=DMARC1; p=reject; rua=mailto:d@example.com')).toMatchObject({ policy: 'reject', aspf: 'r', adkim: 'r', pct: 100, errors: [], warnings: [] });
+    expect(parseDmarc('v=DMARC1; p=reject; rua=mailto:d@example.com')).toMatchObject({
+      policy: 'reject',
+      aspf: 'r',
+      adkim: 'r',
+      pct: 100,
+      errors: [],
+      warnings: [],
+    });
     expect(parseDmarc('v=DMARC1;p=quarantine;aspf=s;adkim=s;pct=20')).toMatchObject({ policy: 'quarantine', aspf: 's', adkim: 's', pct: 20 });
   });
 

@@ -73,7 +73,7 @@ describe('applyEnvChanges', () => {
     expect(parse(after).SMTP_USER).toBe('resend');
   });
 
-  it('keeps each line\'s quote style, export, spacing and inline comment', () => {
+  it("keeps each line's quote style, export, spacing and inline comment", () => {
     const before = [
       `SMTP_HOST="smtp.old.example"   # the old relay`,
       `export SMTP_PORT = 25`,
@@ -161,7 +161,10 @@ describe('renderEnvDiff', () => {
   });
 
   it('shows a new file as all additions from /dev/null, masking named secrets too', () => {
-    const diff = renderEnvDiff(undefined, 'SMTP_USER=server-token-abc\nSMTP_PASS=server-token-abc\nSMTP_PORT=587\n', { path: '.env', secretNames: ['SMTP_USER'] });
+    const diff = renderEnvDiff(undefined, 'SMTP_USER=server-token-abc\nSMTP_PASS=server-token-abc\nSMTP_PORT=587\n', {
+      path: '.env',
+      secretNames: ['SMTP_USER'],
+    });
     expect(diff).toBe(['--- /dev/null', '+++ .env', '@@ -0,0 +1,3 @@', '+SMTP_USER=…(16 chars)', '+SMTP_PASS=…(16 chars)', '+SMTP_PORT=587', ''].join('\n'));
   });
 
@@ -183,7 +186,12 @@ function shellReads(text: string, name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mailcheck-shell-'));
   try {
     writeFileSync(join(dir, '.env'), text);
-    return execFileSync('sh', ['-c', `. ./.env; printf %s "$${name}"`], { cwd: dir, env: { PATH: process.env.PATH, word: 'EXPANDED', HOME: '/home/x' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync('sh', ['-c', `. ./.env; printf %s "$${name}"`], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, word: 'EXPANDED', HOME: '/home/x' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -209,7 +217,7 @@ describe('values written the way every reader of the file reads them', () => {
     expect(notes.join('')).not.toContain(value);
   });
 
-  it('a value no quoting can make alike everywhere (both \' and $) is written for dotenv, and said so', () => {
+  it("a value no quoting can make alike everywhere (both ' and $) is written for dotenv, and said so", () => {
     const notes: string[] = [];
     const value = "it's pa$word";
     const after = applyEnvChanges('SMTP_PASSWORD=old\n', [{ name: 'SMTP_PASSWORD', value }], notes);
@@ -219,7 +227,16 @@ describe('values written the way every reader of the file reads them', () => {
 
   it('a plain value stays bare and a quoted line keeps its quotes, with nothing to say', () => {
     const notes: string[] = [];
-    expect(applyEnvChanges('SMTP_HOST="old.example"\n', [{ name: 'SMTP_HOST', value: 'smtp.resend.com' }, { name: 'SMTP_PORT', value: '465' }], notes)).toBe('SMTP_HOST="smtp.resend.com"\nSMTP_PORT=465\n');
+    expect(
+      applyEnvChanges(
+        'SMTP_HOST="old.example"\n',
+        [
+          { name: 'SMTP_HOST', value: 'smtp.resend.com' },
+          { name: 'SMTP_PORT', value: '465' },
+        ],
+        notes,
+      ),
+    ).toBe('SMTP_HOST="smtp.resend.com"\nSMTP_PORT=465\n');
     expect(notes).toEqual([]);
   });
 });
@@ -228,27 +245,37 @@ describe('inline comments the change makes wrong', () => {
   it('SMTP_SECURE: a comment about the TLS mode is rewritten to the new meaning, keeping its spacing', () => {
     const notes: string[] = [];
     expect(applyEnvChanges('SMTP_SECURE=1   # starttls\n', [{ name: 'SMTP_SECURE', value: '0' }], notes)).toBe('SMTP_SECURE=0   # STARTTLS\n');
-    expect(applyEnvChanges('SMTP_SECURE=0 # plain SMTP, upgraded with STARTTLS\n', [{ name: 'SMTP_SECURE', value: '1' }])).toBe('SMTP_SECURE=1 # implicit TLS\n');
+    expect(applyEnvChanges('SMTP_SECURE=0 # plain SMTP, upgraded with STARTTLS\n', [{ name: 'SMTP_SECURE', value: '1' }])).toBe(
+      'SMTP_SECURE=1 # implicit TLS\n',
+    );
     expect(notes).toEqual(['the comment on the SMTP_SECURE line described the old setting; it now says "# STARTTLS"']);
   });
 
   it('a comment that names the old value, or the TLS mode of a port, is removed; others stay', () => {
     const notes: string[] = [];
-    const before = 'SMTP_HOST=smtp.old.example # smtp.old.example is the old relay\nSMTP_PORT=587 # STARTTLS port\nSMTP_USER=me # ask ops for access\nSMTP_PASSWORD=hunter22 # was hunter22 until May\n';
-    const after = applyEnvChanges(before, [
-      { name: 'SMTP_HOST', value: 'smtp.resend.com' },
-      { name: 'SMTP_PORT', value: '465' },
-      { name: 'SMTP_USER', value: 'resend' },
-      { name: 'SMTP_PASSWORD', value: 're_abcdefgh12345678' },
-    ], notes);
+    const before =
+      'SMTP_HOST=smtp.old.example # smtp.old.example is the old relay\nSMTP_PORT=587 # STARTTLS port\nSMTP_USER=me # ask ops for access\nSMTP_PASSWORD=hunter22 # was hunter22 until May\n';
+    const after = applyEnvChanges(
+      before,
+      [
+        { name: 'SMTP_HOST', value: 'smtp.resend.com' },
+        { name: 'SMTP_PORT', value: '465' },
+        { name: 'SMTP_USER', value: 'resend' },
+        { name: 'SMTP_PASSWORD', value: 're_abcdefgh12345678' },
+      ],
+      notes,
+    );
     expect(after).toBe('SMTP_HOST=smtp.resend.com\nSMTP_PORT=465\nSMTP_USER=resend # ask ops for access\nSMTP_PASSWORD=re_abcdefgh12345678\n');
-    expect(notes).toEqual(['SMTP_HOST', 'SMTP_PORT', 'SMTP_PASSWORD'].map((name) => `the comment on the ${name} line described the old value, so it is removed`));
+    expect(notes).toEqual(
+      ['SMTP_HOST', 'SMTP_PORT', 'SMTP_PASSWORD'].map((name) => `the comment on the ${name} line described the old value, so it is removed`),
+    );
     // The old password was in its comment: the note does not repeat it.
     expect(notes.join('')).not.toContain('hunter22');
   });
 
   it('a value that is unchanged keeps its comment', () => {
-    expect(applyEnvChanges('SMTP_SECURE=1 # starttls (wrong, but not ours to fix)\n', [{ name: 'SMTP_SECURE', value: '1' }])).toBe('SMTP_SECURE=1 # starttls (wrong, but not ours to fix)\n');
+    expect(applyEnvChanges('SMTP_SECURE=1 # starttls (wrong, but not ours to fix)\n', [{ name: 'SMTP_SECURE', value: '1' }])).toBe(
+      'SMTP_SECURE=1 # starttls (wrong, but not ours to fix)\n',
+    );
   });
 });
-

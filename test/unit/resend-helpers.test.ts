@@ -14,7 +14,12 @@ const domain = (name: string, status: string, sending: 'enabled' | 'disabled' = 
 
 describe('rate-limit headers and the retry policy', () => {
   it('reads retry-after in seconds, and the ratelimit-* headers', () => {
-    expect(readRateLimit({ 'retry-after': '2', 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': '1' })).toEqual({ retryAfterSeconds: 2, limit: 2, remaining: 0, resetSeconds: 1 });
+    expect(readRateLimit({ 'retry-after': '2', 'ratelimit-limit': '2', 'ratelimit-remaining': '0', 'ratelimit-reset': '1' })).toEqual({
+      retryAfterSeconds: 2,
+      limit: 2,
+      remaining: 0,
+      resetSeconds: 1,
+    });
   });
 
   it('reads retry-after as an HTTP date', () => {
@@ -60,7 +65,10 @@ describe('finding the sender domain among the account domains', () => {
 
   it('names child domains when the parent itself is missing', () => {
     const match = matchSenderDomain('other.org', domains, true);
-    expect(match).toMatchObject({ kind: 'missing', problem: { kind: 'not-added', related: [{ name: 'mail.other.org', status: 'verified' }], incomplete: true } });
+    expect(match).toMatchObject({
+      kind: 'missing',
+      problem: { kind: 'not-added', related: [{ name: 'mail.other.org', status: 'verified' }], incomplete: true },
+    });
   });
 });
 
@@ -97,27 +105,41 @@ describe('RESEND_BASE_URL', () => {
   });
 
   it('takes a local server, without a trailing slash (the SDK appends /emails)', () => {
-    expect(resolveEndpoint('http://127.0.0.1:8025/')).toEqual({ baseUrl: 'http://127.0.0.1:8025', host: '127.0.0.1', port: 8025, secure: false, fromEnv: true });
+    expect(resolveEndpoint('http://127.0.0.1:8025/')).toEqual({
+      baseUrl: 'http://127.0.0.1:8025',
+      host: '127.0.0.1',
+      port: 8025,
+      secure: false,
+      fromEnv: true,
+    });
     expect(resolveEndpoint('https://[::1]:9').host).toBe('::1');
   });
 
-  it.each(['not a url', 'ftp://example.com', 'https://user:re_secret123@api.resend.com'])('refuses %j as a configuration error, without echoing it', (value) => {
-    let error: unknown;
-    try {
-      resolveEndpoint(value);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).exitCode).toBe(ExitCode.config);
-    expect((error as UserError).message).not.toContain('re_secret123');
-  });
+  it.each(['not a url', 'ftp://example.com', 'https://user:re_secret123@api.resend.com'])(
+    'refuses %j as a configuration error, without echoing it',
+    (value) => {
+      let error: unknown;
+      try {
+        resolveEndpoint(value);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as UserError).exitCode).toBe(ExitCode.config);
+      expect((error as UserError).message).not.toContain('re_secret123');
+    },
+  );
 });
 
 describe('lint rules for the Resend block', () => {
   const lint = (apiKey: string, sender: string) => {
     const setting = (name: string, value: string) => ({ name, value, source: { kind: 'env' as const } });
-    const config: ResolvedConfig = { settings: { apiKey: setting('RESEND_API_KEY', apiKey), senderEmail: setting('RESEND_SENDER_EMAIL', sender) }, files: [], candidates: [], notes: [] };
+    const config: ResolvedConfig = {
+      settings: { apiKey: setting('RESEND_API_KEY', apiKey), senderEmail: setting('RESEND_SENDER_EMAIL', sender) },
+      files: [],
+      candidates: [],
+      notes: [],
+    };
     return lintConfig(config, detectProvider(config)).filter((f) => f.id.startsWith('resend.'));
   };
   const ids = (findings: { id: string; status: string }[]) => findings.filter((f) => f.status !== 'pass').map((f) => `${f.id}:${f.status}`);

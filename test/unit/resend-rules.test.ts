@@ -32,30 +32,137 @@ const net = (stage: 'dns' | 'connect' | 'tls' | 'http', code: string, extra: Par
 
 /** Every documented error (field notes §3) and every network cause, with the diagnosis and exit code it must get. */
 const table: { name: string; failure: ResendFailure; id: string; exit: number }[] = [
-  { name: 'an HTML 403 from a proxy (not the API)', failure: list({ statusCode: 403, name: 'mailcheck_not_api', message: 'an answer that is not JSON (text/html, 512 bytes)' }), id: 'resend.bad-response', exit: ExitCode.protocol },
-  { name: 'a redirect (the API never redirects)', failure: send({ statusCode: 302, name: 'mailcheck_not_api', message: 'a redirect to https://login.example/' }), id: 'resend.bad-response', exit: ExitCode.protocol },
-  { name: 'missing key (401)', failure: list({ statusCode: 401, name: 'missing_api_key', message: 'Missing API key in the authorization header.' }), id: 'resend.key.missing', exit: ExitCode.auth },
-  { name: 'invalid key (403 invalid_api_key)', failure: list({ statusCode: 403, name: 'invalid_api_key', message: 'API key is invalid' }), id: 'resend.key.invalid', exit: ExitCode.auth },
-  { name: 'invalid key reported as validation_error', failure: list({ statusCode: 400, name: 'validation_error', message: 'API key is invalid' }), id: 'resend.key.invalid', exit: ExitCode.auth },
-  { name: 'restricted key used where full access is needed', failure: list({ statusCode: 401, name: 'restricted_api_key', message: 'This API key is restricted to only send emails' }), id: 'resend.key.restricted', exit: ExitCode.auth },
+  {
+    name: 'an HTML 403 from a proxy (not the API)',
+    failure: list({ statusCode: 403, name: 'mailcheck_not_api', message: 'an answer that is not JSON (text/html, 512 bytes)' }),
+    id: 'resend.bad-response',
+    exit: ExitCode.protocol,
+  },
+  {
+    name: 'a redirect (the API never redirects)',
+    failure: send({ statusCode: 302, name: 'mailcheck_not_api', message: 'a redirect to https://login.example/' }),
+    id: 'resend.bad-response',
+    exit: ExitCode.protocol,
+  },
+  {
+    name: 'missing key (401)',
+    failure: list({ statusCode: 401, name: 'missing_api_key', message: 'Missing API key in the authorization header.' }),
+    id: 'resend.key.missing',
+    exit: ExitCode.auth,
+  },
+  {
+    name: 'invalid key (403 invalid_api_key)',
+    failure: list({ statusCode: 403, name: 'invalid_api_key', message: 'API key is invalid' }),
+    id: 'resend.key.invalid',
+    exit: ExitCode.auth,
+  },
+  {
+    name: 'invalid key reported as validation_error',
+    failure: list({ statusCode: 400, name: 'validation_error', message: 'API key is invalid' }),
+    id: 'resend.key.invalid',
+    exit: ExitCode.auth,
+  },
+  {
+    name: 'restricted key used where full access is needed',
+    failure: list({ statusCode: 401, name: 'restricted_api_key', message: 'This API key is restricted to only send emails' }),
+    id: 'resend.key.restricted',
+    exit: ExitCode.auth,
+  },
   {
     name: 'sandbox account',
-    failure: send({ statusCode: 403, name: 'validation_error', message: 'You can only send testing emails to your own email address (owner@example.com). To send emails to other recipients, please verify a domain at resend.com/domains, and change the `from` address to an email using this domain.' }),
+    failure: send({
+      statusCode: 403,
+      name: 'validation_error',
+      message:
+        'You can only send testing emails to your own email address (owner@example.com). To send emails to other recipients, please verify a domain at resend.com/domains, and change the `from` address to an email using this domain.',
+    }),
     id: 'resend.sandbox',
     exit: ExitCode.envelope,
   },
-  { name: 'domain not verified', failure: send({ statusCode: 403, name: 'validation_error', message: 'The example.com domain is not verified. Please, add and verify your domain on https://resend.com/domains' }), id: 'resend.domain.not-verified', exit: ExitCode.envelope },
-  { name: 'invalid from (422 invalid_from_address)', failure: send({ statusCode: 422, name: 'invalid_from_address', message: 'Invalid `from` field.' }), id: 'resend.from.invalid', exit: ExitCode.envelope },
-  { name: 'missing from', failure: send({ statusCode: 422, name: 'missing_required_field', message: 'Missing `from` field.' }), id: 'resend.from.invalid', exit: ExitCode.envelope },
-  { name: 'bad recipient (422 validation_error)', failure: send({ statusCode: 422, name: 'validation_error', message: 'Invalid `to` field. The email address needs to follow the `email@example.com` format.' }), id: 'resend.recipient.invalid', exit: ExitCode.envelope },
-  { name: 'rate limit (429)', failure: send({ statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.', retries: 2, retryAfterSeconds: 1 }), id: 'resend.rate-limit', exit: ExitCode.temporary },
-  { name: 'daily quota', failure: send({ statusCode: 429, name: 'daily_quota_exceeded', message: 'You have reached your daily email sending quota.' }), id: 'resend.quota.daily', exit: ExitCode.temporary },
-  { name: 'monthly quota', failure: send({ statusCode: 429, name: 'monthly_quota_exceeded', message: 'You have reached your monthly email sending quota.' }), id: 'resend.quota.monthly', exit: ExitCode.temporary },
-  { name: '500 internal_server_error', failure: send({ statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' }), id: 'resend.server-error', exit: ExitCode.temporary },
-  { name: '500 application_error', failure: send({ statusCode: 500, name: 'application_error', message: 'Internal server error.' }), id: 'resend.server-error', exit: ExitCode.temporary },
-  { name: '502 from a proxy (no JSON)', failure: list({ statusCode: 502, name: 'application_error', message: 'Internal server error. We are unable to process your request right now, please try again later.' }), id: 'resend.server-error', exit: ExitCode.temporary },
-  { name: '501 is not temporary', failure: list({ statusCode: 501, name: 'application_error', message: 'Not Implemented' }), id: 'resend.bad-response', exit: ExitCode.protocol },
-  { name: '404 on the API root', failure: list({ statusCode: 404, name: 'not_found', message: 'The requested endpoint does not exist.' }), id: 'resend.endpoint.not-found', exit: ExitCode.protocol },
+  {
+    name: 'domain not verified',
+    failure: send({
+      statusCode: 403,
+      name: 'validation_error',
+      message: 'The example.com domain is not verified. Please, add and verify your domain on https://resend.com/domains',
+    }),
+    id: 'resend.domain.not-verified',
+    exit: ExitCode.envelope,
+  },
+  {
+    name: 'invalid from (422 invalid_from_address)',
+    failure: send({ statusCode: 422, name: 'invalid_from_address', message: 'Invalid `from` field.' }),
+    id: 'resend.from.invalid',
+    exit: ExitCode.envelope,
+  },
+  {
+    name: 'missing from',
+    failure: send({ statusCode: 422, name: 'missing_required_field', message: 'Missing `from` field.' }),
+    id: 'resend.from.invalid',
+    exit: ExitCode.envelope,
+  },
+  {
+    name: 'bad recipient (422 validation_error)',
+    failure: send({
+      statusCode: 422,
+      name: 'validation_error',
+      message: 'Invalid `to` field. The email address needs to follow the `email@example.com` format.',
+    }),
+    id: 'resend.recipient.invalid',
+    exit: ExitCode.envelope,
+  },
+  {
+    name: 'rate limit (429)',
+    failure: send({ statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.', retries: 2, retryAfterSeconds: 1 }),
+    id: 'resend.rate-limit',
+    exit: ExitCode.temporary,
+  },
+  {
+    name: 'daily quota',
+    failure: send({ statusCode: 429, name: 'daily_quota_exceeded', message: 'You have reached your daily email sending quota.' }),
+    id: 'resend.quota.daily',
+    exit: ExitCode.temporary,
+  },
+  {
+    name: 'monthly quota',
+    failure: send({ statusCode: 429, name: 'monthly_quota_exceeded', message: 'You have reached your monthly email sending quota.' }),
+    id: 'resend.quota.monthly',
+    exit: ExitCode.temporary,
+  },
+  {
+    name: '500 internal_server_error',
+    failure: send({ statusCode: 500, name: 'internal_server_error', message: 'An unexpected error occurred.' }),
+    id: 'resend.server-error',
+    exit: ExitCode.temporary,
+  },
+  {
+    name: '500 application_error',
+    failure: send({ statusCode: 500, name: 'application_error', message: 'Internal server error.' }),
+    id: 'resend.server-error',
+    exit: ExitCode.temporary,
+  },
+  {
+    name: '502 from a proxy (no JSON)',
+    failure: list({
+      statusCode: 502,
+      name: 'application_error',
+      message: 'Internal server error. We are unable to process your request right now, please try again later.',
+    }),
+    id: 'resend.server-error',
+    exit: ExitCode.temporary,
+  },
+  {
+    name: '501 is not temporary',
+    failure: list({ statusCode: 501, name: 'application_error', message: 'Not Implemented' }),
+    id: 'resend.bad-response',
+    exit: ExitCode.protocol,
+  },
+  {
+    name: '404 on the API root',
+    failure: list({ statusCode: 404, name: 'not_found', message: 'The requested endpoint does not exist.' }),
+    id: 'resend.endpoint.not-found',
+    exit: ExitCode.protocol,
+  },
   { name: 'DNS failure', failure: net('dns', 'ENOTFOUND'), id: 'resend.network.dns', exit: ExitCode.network },
   { name: 'DNS server down', failure: net('dns', 'EAI_AGAIN'), id: 'resend.network.dns', exit: ExitCode.network },
   { name: 'connection refused', failure: net('connect', 'ECONNREFUSED'), id: 'resend.network.refused', exit: ExitCode.network },
@@ -68,7 +175,12 @@ const table: { name: string; failure: ResendFailure; id: string; exit: number }[
   { name: 'wrong host certificate', failure: net('tls', 'ERR_TLS_CERT_ALTNAME_INVALID'), id: 'resend.tls.certificate', exit: ExitCode.tls },
   { name: 'https to a plain server', failure: net('tls', 'ERR_SSL_WRONG_VERSION_NUMBER'), id: 'resend.tls.handshake', exit: ExitCode.tls },
   { name: 'answer that is not the API', failure: net('http', 'EBADRESPONSE'), id: 'resend.bad-response', exit: ExitCode.protocol },
-  { name: 'unknown 4xx on send', failure: send({ statusCode: 409, name: 'concurrent_idempotent_requests', message: 'Same idempotency key used concurrently.' }), id: 'resend.unknown', exit: ExitCode.envelope },
+  {
+    name: 'unknown 4xx on send',
+    failure: send({ statusCode: 409, name: 'concurrent_idempotent_requests', message: 'Same idempotency key used concurrently.' }),
+    id: 'resend.unknown',
+    exit: ExitCode.envelope,
+  },
   { name: 'unknown 403', failure: send({ statusCode: 403, name: 'invalid_access', message: 'Access denied.' }), id: 'resend.unknown', exit: ExitCode.auth },
 ];
 
@@ -88,7 +200,9 @@ describe('Resend API failures -> diagnosis', () => {
   });
 
   it('quotes the API words with status and name, but claims no words from the API for network failures', () => {
-    expect(diagnoseResendFailure(list({ statusCode: 403, name: 'invalid_api_key', message: 'API key is invalid' }), ctx).serverSaid).toBe('403 invalid_api_key: API key is invalid');
+    expect(diagnoseResendFailure(list({ statusCode: 403, name: 'invalid_api_key', message: 'API key is invalid' }), ctx).serverSaid).toBe(
+      '403 invalid_api_key: API key is invalid',
+    );
     expect(diagnoseResendFailure(net('connect', 'ECONNREFUSED'), ctx).serverSaid).toBeUndefined();
   });
 
@@ -98,7 +212,9 @@ describe('Resend API failures -> diagnosis', () => {
     const domain = diagnoseResendFailure(send({ statusCode: 403, name: 'validation_error', message: 'The example.com domain is not verified.' }), ctx);
     expect(domain.summary).toContain('RESEND_SENDER_EMAIL');
     expect(domain.fixes.join('\n')).toContain('set RESEND_SENDER_EMAIL');
-    expect(diagnoseResendFailure(send({ statusCode: 422, name: 'invalid_from_address', message: 'Invalid `from` field.' }), ctx).fixes.join('\n')).toContain('RESEND_SENDER_EMAIL=noreply@yourdomain.com');
+    expect(diagnoseResendFailure(send({ statusCode: 422, name: 'invalid_from_address', message: 'Invalid `from` field.' }), ctx).fixes.join('\n')).toContain(
+      'RESEND_SENDER_EMAIL=noreply@yourdomain.com',
+    );
   });
 
   it('through the SMTP relay, names SMTP_PASSWORD and explains the bare 535 a revoked key gives there', () => {
@@ -110,23 +226,43 @@ describe('Resend API failures -> diagnosis', () => {
     expect(d.fixes.join('\n')).toContain('set SMTP_PASSWORD');
   });
 
-  it('suggests Resend\'s test inbox for a sandbox account and a bad recipient', () => {
-    expect(diagnoseResendFailure(send({ statusCode: 403, name: 'validation_error', message: 'You can only send testing emails to your own email address (me@x.com).' }), ctx).fixes.join('\n')).toContain('delivered@resend.dev');
-    expect(diagnoseResendFailure(send({ statusCode: 422, name: 'validation_error', message: 'Invalid `to` field.' }), ctx).fixes.join('\n')).toContain('delivered@resend.dev');
+  it("suggests Resend's test inbox for a sandbox account and a bad recipient", () => {
+    expect(
+      diagnoseResendFailure(
+        send({ statusCode: 403, name: 'validation_error', message: 'You can only send testing emails to your own email address (me@x.com).' }),
+        ctx,
+      ).fixes.join('\n'),
+    ).toContain('delivered@resend.dev');
+    expect(diagnoseResendFailure(send({ statusCode: 422, name: 'validation_error', message: 'Invalid `to` field.' }), ctx).fixes.join('\n')).toContain(
+      'delivered@resend.dev',
+    );
   });
 
   it('names the domain from the API message and explains subdomains', () => {
-    const d = diagnoseResendFailure(send({ statusCode: 403, name: 'validation_error', message: 'The mail.example.com domain is not verified. Please, add and verify your domain on https://resend.com/domains' }), { ...ctx, senderDomain: 'mail.example.com' });
+    const d = diagnoseResendFailure(
+      send({
+        statusCode: 403,
+        name: 'validation_error',
+        message: 'The mail.example.com domain is not verified. Please, add and verify your domain on https://resend.com/domains',
+      }),
+      { ...ctx, senderDomain: 'mail.example.com' },
+    );
     expect(d.summary).toContain('mail.example.com');
     expect(d.causes.join('\n')).toMatch(/verifying example\.com does not cover mail\.example\.com/);
   });
 
   it('says how rate limiting was handled: retried as asked, or not retried and why', () => {
-    const retried = diagnoseResendFailure(send({ statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.', retries: 2, retryAfterSeconds: 1, rateLimit: { limit: 2 } }), ctx);
+    const retried = diagnoseResendFailure(
+      send({ statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.', retries: 2, retryAfterSeconds: 1, rateLimit: { limit: 2 } }),
+      ctx,
+    );
     expect(retried.summary).toContain('3 times');
     expect(retried.causes.join('\n')).toMatch(/honoured retry-after \(1 s\) and retried 2 times/);
     expect(retried.causes.join('\n')).toContain('2 requests per second');
-    const tooLong = diagnoseResendFailure(send({ statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.', retries: 0, retryAfterSeconds: 60 }), ctx);
+    const tooLong = diagnoseResendFailure(
+      send({ statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.', retries: 0, retryAfterSeconds: 60 }),
+      ctx,
+    );
     expect(tooLong.causes.join('\n')).toMatch(/asked to wait 60 s, longer than mailcheck waits/);
   });
 
@@ -195,7 +331,16 @@ describe('sender domain findings -> diagnosis', () => {
   });
 
   it('shows the close matches when the exact domain is missing', () => {
-    const d = diagnoseDomainProblem({ kind: 'not-added', domain: 'example.com', listed: ['mail.example.com'], related: [{ name: 'mail.example.com', status: 'verified' }], incomplete: false }, ctx);
+    const d = diagnoseDomainProblem(
+      {
+        kind: 'not-added',
+        domain: 'example.com',
+        listed: ['mail.example.com'],
+        related: [{ name: 'mail.example.com', status: 'verified' }],
+        incomplete: false,
+      },
+      ctx,
+    );
     expect(d.causes.join('\n')).toContain('mail.example.com (verified)');
     expect(d.fixes.join('\n')).toContain('@mail.example.com');
   });

@@ -52,7 +52,9 @@ describe('looksLikeCredential: shapes masked whatever the variable is called', (
     ' ghp_abcdefghijklmnopqrstuvwxyz0123 ',
   ])('%s', (value) => expect(looksLikeCredential(value)).toBe(true));
 
-  it.each(['mailer@example.com', 'smtp.example.com', 'apikey', 'resend', 'https://api.resend.com', '587'])('not %s', (value) => expect(looksLikeCredential(value)).toBe(false));
+  it.each(['mailer@example.com', 'smtp.example.com', 'apikey', 'resend', 'https://api.resend.com', '587'])('not %s', (value) =>
+    expect(looksLikeCredential(value)).toBe(false),
+  );
 });
 
 describe('inertOutput: the gate every printed line passes', () => {

@@ -39,7 +39,13 @@ describe('TranscriptRecorder.follow', () => {
     expect(seen).toEqual(recorder.lines);
     for (const [i, line] of seen.entries()) expect(line).toBe(recorder.lines[i]);
     expect(seen.map((l) => [l.dir, l.encrypted])).toEqual([
-      ['info', false], ['server', false], ['client', false], ['server', false], ['server', false], ['client', false], ['info', true],
+      ['info', false],
+      ['server', false],
+      ['client', false],
+      ['server', false],
+      ['server', false],
+      ['client', false],
+      ['info', true],
     ]);
   });
 
@@ -72,12 +78,7 @@ describe('TranscriptRecorder.follow', () => {
 describe('TranscriptRecorder: secrets and untrusted text', () => {
   const user = 'mailer@example.com';
   const secret = 'Pw7#kQ2 vX9!mZ&"';
-  const forms = [
-    secret,
-    encodeURIComponent(secret),
-    Buffer.from(secret).toString('base64'),
-    Buffer.from(`\u0000${user}\u0000${secret}`).toString('base64'),
-  ];
+  const forms = [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), Buffer.from(`\u0000${user}\u0000${secret}`).toString('base64')];
 
   it('no form of a secret reaches the follower, before or after follow()', () => {
     // The division of work the adapters follow: mailcheck's own AUTH lines are built from masks
