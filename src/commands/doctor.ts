@@ -1,9 +1,8 @@
 import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
-import { loadConfig } from '../config/load.js';
 import type { DnsOptions } from './dns.js';
 import { Live } from './live.js';
-import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { runConfig, sandboxFromFlag } from './sandbox-config.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 
 export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOptions {
   /** Walk through DATA and send one real message; without it nothing is ever sent. */
@@ -29,14 +28,7 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
   const dnsServer = dnsServerFromFlag(options.dnsServer);
   const sandbox = await sandboxFromFlag(options);
   try {
-    const loaded = sandbox
-      ? sandboxConfig(sandbox)
-      : loadConfig({
-          env: process.env,
-          flags: smtpFlags(options),
-          ...(options.dotenv ? { envFiles: options.dotenv } : {}),
-          ...(await stdinSecret(options)),
-        });
+    const loaded = await runConfig(options, sandbox);
     const ca = sandbox ? sandbox.ca : caFile;
     const live = new Live(options);
     const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);

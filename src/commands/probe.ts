@@ -1,4 +1,4 @@
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { recogniseProvider } from '../config/providers.js';
 import { parsePort, parseSecure, smtpNames } from '../config/smtp-settings.js';
 import { diagnoseSmtpFailure } from '../diagnose/smtp-rules.js';
@@ -13,8 +13,8 @@ import { probeVerdict } from '../probe/verdict.js';
 import type { Sandbox } from '../sandbox/server.js';
 import { safeLine } from '../safety/text.js';
 import { Live } from './live.js';
-import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions } from './options.js';
+import { runConfig, sandboxFromFlag } from './sandbox-config.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, type GlobalOptions } from './options.js';
 import { Session } from './session.js';
 
 export interface ProbeOptions extends GlobalOptions {
@@ -65,13 +65,7 @@ async function probe(
   sandbox: Sandbox | undefined,
 ): Promise<number> {
   const dnsServer = dnsServerFromFlag(options.dnsServer);
-  const loaded = sandbox
-    ? sandboxConfig(sandbox)
-    : loadConfig({
-        env: process.env,
-        ...(options.dotenv ? { envFiles: options.dotenv } : {}),
-        ...(options.passwordStdin ? { stdinSecret: { key: 'password' as const, value: await readPasswordFromStdin() } } : {}),
-      });
+  const loaded = await runConfig(options, sandbox);
   const settings = loaded.config.settings;
   const configuredHost = settings.host?.value.trim().replace(/\.$/, '') || undefined;
   if (hostArgument === undefined && configuredHost === undefined) {

@@ -1,9 +1,10 @@
-import { loadedFrom, type LoadedConfig } from '../config/load.js';
+import { loadConfig, loadedFrom, type LoadedConfig } from '../config/load.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { Setting } from '../config/source.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Sandbox } from '../sandbox/server.js';
+import { smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 
 /**
  * --sandbox (test, doctor, probe): the embedded server on loopback, started only with the flag
@@ -33,4 +34,18 @@ export function sandboxConfig(sandbox: Sandbox): LoadedConfig {
     notes: [],
   };
   return loadedFrom(config);
+}
+
+/**
+ * The configuration a command runs with: the sandbox's own, or what the .env files, the
+ * environment, the flags and stdin say (in that order of precedence; config/resolve.ts).
+ */
+export async function runConfig(options: GlobalOptions & SmtpFlagOptions, sandbox: Sandbox | undefined): Promise<LoadedConfig> {
+  if (sandbox) return sandboxConfig(sandbox);
+  return loadConfig({
+    env: process.env,
+    flags: smtpFlags(options),
+    ...(options.dotenv ? { envFiles: options.dotenv } : {}),
+    ...(await stdinSecret(options)),
+  });
 }

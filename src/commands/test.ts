@@ -1,12 +1,11 @@
 import { networkCheckFor, type NetworkCheck } from '../checks/network.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, type GlobalOptions, type SmtpFlagOptions } from './options.js';
 import { askRecipient } from './recipient.js';
-import { sandboxConfig, sandboxFromFlag } from './sandbox-config.js';
+import { runConfig, sandboxFromFlag } from './sandbox-config.js';
 import type { Session } from './session.js';
 
 export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
@@ -21,14 +20,7 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
   const dnsServer = dnsServerFromFlag(options.dnsServer);
   const sandbox = await sandboxFromFlag(options);
   try {
-    const loaded: LoadedConfig = sandbox
-      ? sandboxConfig(sandbox)
-      : loadConfig({
-          env: process.env,
-          flags: smtpFlags(options),
-          ...(options.dotenv ? { envFiles: options.dotenv } : {}),
-          ...(await stdinSecret(options)),
-        });
+    const loaded = await runConfig(options, sandbox);
     const live = new Live(options);
     const check = networkCheckFor(loaded, true);
     const ca = sandbox ? sandbox.ca : caFile;
