@@ -242,7 +242,9 @@ async function handleError(error: unknown, ending: Ending): Promise<number> {
  * already printed one), and under --json the one document stdout promises, unless a command
  * already wrote its report.
  */
-async function endEarly(ending: Ending, failureClass: FailureClass, error: ReportError, printMessage = true): Promise<number> {
+async function endEarly(ending: Ending, failureClass: FailureClass, untrusted: ReportError, printMessage = true): Promise<number> {
+  // Messages quote paths and values from flags: one line each, whatever those hold.
+  const error: ReportError = { message: safeLine(untrusted.message, 2000), ...(untrusted.hint ? { hint: safeLine(untrusted.hint, 2000) } : {}) };
   if (printMessage) process.stderr.write(inertOutput(`mailcheck: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`));
   if (ending.json) {
     const [{ jsonDocumentWritten, renderJson }, { earlyEndReport }, { Output }] = await Promise.all([

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync, writeFileSync } from 'node:fs';
 import { certificateExpiryCheck } from '../checks/certificate-expiry.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Diagnosis } from '../diagnose/types.js';
@@ -13,6 +13,7 @@ import type { TranscriptRecorder } from '../report/transcript.js';
 import type { TlsInfo } from '../report/tls.js';
 import { runtimeVersions } from '../version.js';
 import type { Live } from './live.js';
+import { safeLine } from '../safety/text.js';
 
 /**
  * What every reporting command shares: the renderer, the live transcript on screen, and turning
@@ -119,9 +120,17 @@ function withExpiryCheck(checks: Check[], tls: TlsInfo | undefined): Check[] {
  */
 function writeMarkdownReport(path: string, report: Report, output: Output): void {
   try {
-    writeFileSync(path, markdownReport(report));
-    output.err(`mailcheck: report written to ${path} (secrets masked: paste it into an issue)\n`);
+    // O_NONBLOCK: a FIFO nobody reads would block the open forever; a device is refused (ENXIO or below).
+    const existing = statSync(path, { throwIfNoEntry: false });
+    if (existing && !existing.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NONBLOCK ?? 0), 0o644);
+    try {
+      writeFileSync(fd, markdownReport(report));
+    } finally {
+      closeSync(fd);
+    }
+    output.err(`mailcheck: report written to ${safeLine(path)} (secrets masked: paste it into an issue)\n`);
   } catch (error) {
-    output.err(`mailcheck: could not write the report to ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`);
+    output.err(`mailcheck: could not write the report to ${safeLine(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`);
   }
 }

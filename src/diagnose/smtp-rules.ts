@@ -952,7 +952,7 @@ export const smtpRules = [
       const h = ctx.host;
       const flaw = /:\/\//.test(h)
         ? `${n.host} contains a scheme (${h.split('://')[0]}://); give the bare host name`
-        : /^[^:\[]+:\d+$/.test(h)
+        : /^[^:[]+:\d+$/.test(h)
           ? `${n.host} contains a port; put it in ${n.port} instead`
           : /\s|["']/.test(h)
             ? `${n.host} contains spaces or quotes`

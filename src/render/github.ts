@@ -93,12 +93,17 @@ export const statusIcon = { pass: '✅', warn: '⚠️', fail: '❌', skip: '➖
 
 /** Text from servers and users, made inert in Markdown (no HTML, no links, no table breaks, no control characters). */
 export function markdownText(text: string): string {
-  return safeLine(text.replace(/\r?\n/g, ' '), maxAnnotationLine)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|#!~])/g, '\\$1')
-    .replace(/\r?\n/g, ' ');
+  return (
+    safeLine(text.replace(/\r?\n/g, ' '), maxAnnotationLine)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/([\\`*_[\]|#!~@])/g, '\\$1')
+      // GitHub turns bare URLs (scheme://, www.) into links: an escaped character breaks the pattern.
+      .replace(/:\/\//g, '\\://')
+      .replace(/\bwww\./gi, (www) => `${www.slice(0, 3)}\\.`)
+      .replace(/\r?\n/g, ' ')
+  );
 }
 
 function stepSummary(report: Report): string {

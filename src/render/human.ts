@@ -6,6 +6,7 @@ import { transcriptMark, type TranscriptLine } from '../report/transcript.js';
 import type { OutputMode } from './mode.js';
 import type { Output } from './output.js';
 import { styles, type Styles } from './style.js';
+import { safeLine } from '../safety/text.js';
 
 const symbols = { pass: '✔', warn: '!', fail: '✖', skip: '-' } as const;
 
@@ -88,9 +89,10 @@ export class HumanRenderer {
 
   /** What was read, and the .env files beside it that were not (with the flag that reads one). */
   private files(files: ReportFiles): string[] {
-    const lines = [`files read: ${files.read.length ? files.read.join(', ') : 'none'}`];
+    // Paths come from flags: text like any other, so a line end in one cannot forge a line.
+    const lines = [`files read: ${files.read.length ? files.read.map((f) => safeLine(f)).join(', ') : 'none'}`];
     if (files.candidates.length) {
-      lines.push(this.c.dim(`not read: ${files.candidates.join(', ')} (read one with --dotenv ${files.candidates[0]})`));
+      lines.push(this.c.dim(`not read: ${files.candidates.map((f) => safeLine(f)).join(', ')} (read one with --dotenv ${safeLine(files.candidates[0]!)})`));
     }
     return lines;
   }

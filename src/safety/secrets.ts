@@ -191,9 +191,17 @@ function encodings(secret: string, user: string | undefined): string[] {
     ...alignedBase64Fragments(bytes),
   ];
   if (user !== undefined) {
-    forms.push(Buffer.from(`\u0000${user}\u0000${secret}`, 'utf8').toString('base64'));
-    forms.push(Buffer.from(`${user}\u0000${user}\u0000${secret}`, 'utf8').toString('base64'));
+    // AUTH PLAIN (with and without an authorization identity) and XOAUTH2 payloads.
+    const payloads = [`\u0000${user}\u0000${secret}`, `${user}\u0000${user}\u0000${secret}`, `user=${user}\u0001auth=Bearer ${secret}\u0001\u0001`];
+    for (const payload of payloads) {
+      const encoded = Buffer.from(payload, 'utf8').toString('base64');
+      forms.push(encoded, ...alignedBase64Fragments(Buffer.from(payload, 'utf8')));
+      // A server's base64 error that quotes the payload (XOAUTH2's JSON status does) encodes it twice.
+      forms.push(...alignedBase64Fragments(Buffer.from(encoded)));
+    }
   }
+  // The secret's own base64, encoded again inside a larger base64 blob.
+  forms.push(...alignedBase64Fragments(Buffer.from(base64)));
   return forms;
 }
 

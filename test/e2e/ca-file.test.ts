@@ -172,7 +172,7 @@ describe('mailcheck test --ca-file', () => {
     expect(count('-> STARTTLS')).toBe(1);
     expect(count('SMTP session with')).toBe(1);
     // Every transcript line sits between the title and the checks.
-    const transcriptLine = /^\s*\d+ ms  (==|->|<-|~>|<~) /;
+    const transcriptLine = /^\s*\d+ ms {2}(==|->|<-|~>|<~) /;
     const lines = out.split('\n');
     const title = lines.findIndex((l) => l.startsWith('SMTP session with'));
     const checks = lines.indexOf('checks');

@@ -87,7 +87,7 @@ describe('--report <path>: Markdown for an issue', () => {
     expect(md).toContain('- provider: **smtp**');
     expect(md).toContain('- files read: .env');
     // The same mask as the header, and provenance per value.
-    const header = /SMTP_PASSWORD = (.+?)  \(/.exec(run.stdout)![1]!;
+    const header = /SMTP_PASSWORD = (.+?) {2}\(/.exec(run.stdout)![1]!;
     expect(md).toContain(`| SMTP\\_PASSWORD | ${header} | .env line 4 |`);
     expect(md).toContain('| SMTP\\_SENDER | App &lt;app@example.com&gt; | .env line 5 |');
     expect(md).toMatch(/\| ❌ \| sender accepted \(MAIL FROM\) \| smtp\.sender \|/);

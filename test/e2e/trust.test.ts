@@ -321,6 +321,22 @@ describe('bounded input and broken output', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ provider: { kind: 'none' }, lint: [expect.objectContaining({ id: 'provider.none' })] });
   });
 
+  it('--report onto a FIFO nobody reads: the verdict stands and the run ends', async () => {
+    const cwd = workDir();
+    const fifo = join(cwd, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const run = await runCli(['doctor', '--report', fifo], { cwd, env: {} });
+    expect(run.code).toBe(ExitCode.config);
+    expect(run.stderr).toContain('could not write the report');
+  });
+
+  it('a line end in a flag value cannot forge a line of output', async () => {
+    const cwd = workDir();
+    const run = await runCli(['doctor', '--dotenv', 'evil\nforged line'], { cwd, env: {} });
+    expect(run.code).toBe(ExitCode.config);
+    expect((run.stdout + run.stderr).split('\n').some((line) => line.startsWith('forged line'))).toBe(false);
+  });
+
   it('--env-file on a FIFO nobody writes to does not block', async () => {
     const fifo = join(workDir(), 'fifo.env');
     execFileSync('mkfifo', [fifo]);

@@ -1,6 +1,7 @@
 import type { TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { looksLikeCredential, redactedMarker, Scrubber, withheldMarker } from '../../src/safety/secrets.js';
+import { markdownText } from '../../src/render/github.js';
 import { inertOutput } from '../../src/safety/text.js';
 import { describeTls, readTlsInfo } from '../../src/smtp/tls-info.js';
 
@@ -22,6 +23,20 @@ describe('Scrubber: only what a party was given, in every encoding', () => {
     const scrubber = new Scrubber().add(withLineEnd);
     expect(scrubber.scrub(`got ${Buffer.from(secret).toString('hex').toUpperCase()}`)).toBe(`got ${redactedMarker}`);
     expect(scrubber.scrub(`key "${secret}" refused`)).toBe(`key "${redactedMarker}" refused`);
+  });
+
+  it("finds the XOAUTH2 payload, and base64 inside base64 (an XOAUTH2 server's JSON status that quotes the request)", () => {
+    const token = 'ya29.SECRETTOKENabcdef123456';
+    const user = 'me@b.example';
+    const scrubber = new Scrubber().add(token, user);
+    const payload = Buffer.from(`user=${user}\u0001auth=Bearer ${token}\u0001\u0001`).toString('base64');
+    const status = Buffer.from(JSON.stringify({ status: '401', echo: payload, hint: Buffer.from(token).toString('base64') })).toString('base64');
+    const scrubbed = scrubber.scrubReply(`334 ${status}`);
+    // What remains decodes to nothing that holds the token, at either level.
+    const decoded = Buffer.from(scrubbed.replace(/‹redacted›/g, ''), 'base64').toString('latin1');
+    expect(decoded).not.toContain(payload.slice(8, 40));
+    expect(scrubbed).toContain(redactedMarker);
+    expect(scrubber.scrub(`echo ${payload}`)).toBe(`echo ${redactedMarker}`);
   });
 
   it('a secret too short to tell from ordinary words withholds the text, keeping reply codes', () => {
@@ -89,5 +104,15 @@ describe('readTlsInfo: certificate fields from the server never throw', () => {
 
   it('a normal date is kept as ISO 8601', () => {
     expect(readTlsInfo(socket('Dec  8 10:00:00 2026 GMT')).validTo).toBe('2026-12-08T10:00:00.000Z');
+  });
+});
+
+describe('markdownText: server text in a step summary or --report links nowhere and mentions nobody', () => {
+  it('breaks bare URLs, www. names and @mentions, as well as Markdown and HTML', () => {
+    const text = markdownText('220 mail @octocat https://evil.example/p www.evil.example <b>x</b> [a](http://x)');
+    expect(text).not.toMatch(/https:\/\//);
+    expect(text).not.toMatch(/\bwww\./);
+    expect(text).not.toMatch(/(^|[^\\])@octocat/);
+    expect(text).not.toContain('<b>');
   });
 });
