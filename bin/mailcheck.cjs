@@ -17,5 +17,13 @@ const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  import('../dist/cli.js').then((cli) => cli.main(process.argv));
+  // A Ctrl-C while the bundle loads (~40 ms) would otherwise end the process with no report;
+  // it is remembered, and main() treats it as a Ctrl-C of its own.
+  const early = { interrupted: false };
+  const remember = () => (early.interrupted = true);
+  process.on('SIGINT', remember);
+  import('../dist/cli.js').then((cli) => {
+    process.off('SIGINT', remember);
+    return cli.main(process.argv, early);
+  });
 }

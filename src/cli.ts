@@ -177,7 +177,7 @@ const interruptGraceMs = 500;
 const commandNames = ['test', 'doctor', 'init', 'probe', 'dns'];
 
 /** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], early: { interrupted: boolean } = { interrupted: false }): Promise<void> {
   const started = performance.now();
   // Read before commander parses, so that even a usage error under --json ends in a document.
   const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
@@ -187,7 +187,7 @@ export async function main(argv: string[]): Promise<void> {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const controller = new AbortController();
   let interrupted = false;
-  process.on('SIGINT', () => {
+  const onInterrupt = () => {
     // First Ctrl-C: close sockets and stop cleanly. Second: leave now.
     if (interrupted) process.exit(ExitCode.interrupted);
     interrupted = true;
@@ -198,7 +198,9 @@ export async function main(argv: string[]): Promise<void> {
     setTimeout(() => {
       void endEarly(ending, 'interrupted', { message: 'interrupted (Ctrl-C)' }).finally(() => process.exit(ExitCode.interrupted));
     }, interruptGraceMs).unref();
-  });
+  };
+  process.on('SIGINT', onInterrupt);
+  if (early.interrupted) onInterrupt();
 
   const program = buildProgram(controller.signal);
   // commander's own messages (usage errors) pass the same gate as everything else: argv is text too.
