@@ -89,12 +89,14 @@ describe('--report <path>: Markdown for an issue', () => {
     // The same mask as the header, and provenance per value.
     const header = /SMTP_PASSWORD = (.+?) {2}\(/.exec(run.stdout)![1]!;
     expect(md).toContain(`| SMTP\\_PASSWORD | ${header} | .env line 4 |`);
-    expect(md).toContain('| SMTP\\_SENDER | App &lt;app@example.com&gt; | .env line 5 |');
+    // @ is escaped so that no text in a report can mention (and notify) a GitHub user.
+    expect(md).toContain('| SMTP\\_SENDER | App &lt;app\\@example.com&gt; | .env line 5 |');
     expect(md).toMatch(/\| ❌ \| sender accepted \(MAIL FROM\) \| smtp\.sender \|/);
     expect(md).toMatch(/^### Diagnosis `[a-z0-9.-]+`: \S.+$/m);
-    expect(md).toMatch(/\| \d+ \| \\~&gt; \| MAIL FROM:&lt;app@example\.com&gt; \|/);
+    expect(md).toMatch(/\| \d+ \| \\~&gt; \| MAIL FROM:&lt;app\\@example\.com&gt; \|/);
     // The server's words arrive, but cannot become HTML, an image or a link, nor break the table.
-    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\[click\\](https://evil.example) \\| x \\!\\[i\\](https://evil.example/i.png) \\`tick\\`');
+    // Bare URLs are broken too (https\://): GitHub would turn them into links.
+    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt; \\[click\\](https\\://evil.example) \\| x \\!\\[i\\](https\\://evil.example/i.png) \\`tick\\`');
     expect(md).not.toMatch(/<img|(?<!\\)\]\(https|(?<!\\)!\\?\[/);
     for (const line of md.split('\n').filter((l) => l.startsWith('| '))) expect(line.split(/(?<!\\)\|/).length, line).toBeLessThanOrEqual(7);
     expect(md).not.toContain(password);
