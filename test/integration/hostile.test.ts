@@ -9,6 +9,7 @@ import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { runCli, stackTrace } from '../fixtures/cli.js';
 import { hostile, startHostileServer, type HostileName } from '../fixtures/hostile-servers.js';
+import { canonicalNames } from '../fixtures/smtp-server.js';
 
 /**
  * Servers that misbehave on purpose. Whatever they do, the walk must end on time with a
@@ -70,15 +71,7 @@ async function walkAgainst(c: HostileCase, port: number) {
       password,
       senderAddress: 'sender@example.com',
       senderHeader: 'sender@example.com',
-      names: {
-        host: 'SMTP_HOST',
-        port: 'SMTP_PORT',
-        user: 'SMTP_USER',
-        password: 'SMTP_PASSWORD',
-        sender: 'SMTP_SENDER',
-        secure: 'SMTP_SECURE',
-        oauth2Token: 'SMTP_OAUTH2_TOKEN',
-      },
+      names: canonicalNames,
     },
     recipient: 'rcpt@example.com',
     deliver: true,

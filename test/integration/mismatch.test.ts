@@ -3,7 +3,7 @@ import { runSmtpCheck, type SmtpCheckOutcome } from '../../src/checks/smtp.js';
 import type { SmtpSettings } from '../../src/config/smtp-settings.js';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { localhostCert } from '../fixtures/certs.js';
-import { defaultPassword, defaultUser, startTestServer, type TestServer } from '../fixtures/smtp-server.js';
+import { defaultPassword, defaultUser, startTestServer, type TestServer, canonicalNames } from '../fixtures/smtp-server.js';
 import { closedPort, startNeverAcceptingListener, startSilentListener, type Listener } from '../fixtures/unreachable.mjs';
 
 /**
@@ -14,15 +14,7 @@ import { closedPort, startNeverAcceptingListener, startSilentListener, type List
  * timeout" cannot be confused: the failure code says which one it was.
  */
 
-const names = {
-  host: 'SMTP_HOST',
-  port: 'SMTP_PORT',
-  user: 'SMTP_USER',
-  password: 'SMTP_PASSWORD',
-  sender: 'SMTP_SENDER',
-  secure: 'SMTP_SECURE',
-  oauth2Token: 'SMTP_OAUTH2_TOKEN',
-};
+const names = canonicalNames;
 
 let implicit: TestServer;
 let starttls: TestServer;

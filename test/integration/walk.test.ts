@@ -4,7 +4,7 @@ import type { SmtpSettings } from '../../src/config/smtp-settings.js';
 import { diagnoseSmtpFailure } from '../../src/diagnose/smtp-rules.js';
 import { TranscriptRecorder, type TranscriptLine } from '../../src/report/transcript.js';
 import { expiredCert, localhostCert, wrongHostCert } from '../fixtures/certs.js';
-import { defaultPassword, defaultUser, startTestServer, type TestServer, type TestServerOptions } from '../fixtures/smtp-server.js';
+import { defaultPassword, defaultUser, startTestServer, type TestServer, type TestServerOptions, canonicalNames } from '../fixtures/smtp-server.js';
 import { closedPort } from '../fixtures/unreachable.mjs';
 
 /**
@@ -14,15 +14,7 @@ import { closedPort } from '../fixtures/unreachable.mjs';
  */
 
 const sender = 'app@example.com';
-const names = {
-  host: 'SMTP_HOST',
-  port: 'SMTP_PORT',
-  user: 'SMTP_USER',
-  password: 'SMTP_PASSWORD',
-  sender: 'SMTP_SENDER',
-  secure: 'SMTP_SECURE',
-  oauth2Token: 'SMTP_OAUTH2_TOKEN',
-};
+const names = canonicalNames;
 const recipient = 'you@example.com';
 
 const servers: TestServer[] = [];
