@@ -2,7 +2,16 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { parseAddress } from './address.js';
 import type { Detection } from './detect.js';
-import { implicitTlsPorts, recogniseProvider, starttlsPorts } from './providers.js';
+import {
+  hasSecretShapeOf,
+  implicitTlsPorts,
+  providerInfo,
+  recogniseProvider,
+  secureValue,
+  startsLikeSecretOf,
+  starttlsPorts,
+  type PortMode,
+} from './providers.js';
 import type { ResolvedConfig } from './resolve.js';
 import { parsePort, smtpNames } from './smtp-settings.js';
 import { describeSource, type Setting, type Source } from './source.js';
@@ -387,32 +396,34 @@ function lintProviderConventions(config: ResolvedConfig, port: number | undefine
     );
   }
   if (provider.id === 'resend') {
-    if (!password.startsWith('re_')) {
+    if (!startsLikeSecretOf('resend', password)) {
       findings.push(
         about(
           s.password,
           {
             id: 'resend.password',
             status: 'fail',
-            message: `is ${maskSecret(password)}, not a Resend API key (they start with re_); the SMTP password is the API key, not the account password`,
-            fix: `set ${names.password} to your Resend API key (re_...)`,
+            message: `is ${maskSecret(password)}, not a Resend API key (they start with ${provider.secret?.prefix}); the SMTP password is the API key, not the account password`,
+            fix: `set ${names.password} to your Resend API key (${provider.secret?.prefix}...)`,
           },
           false,
         ),
       );
     }
-    if (port === 25) {
+    if (port !== undefined && provider.smtp.unsupportedPorts?.includes(port)) {
+      const { recommended, fallback } = provider.smtp.ports;
+      const withMode = (p: PortMode) => `${names.port}=${p.port} with ${names.secure}=${secureValue(p.tls)}`;
       findings.push(
         about(s.port, {
           id: 'resend.port',
           status: 'fail',
-          message: "Resend's relay does not support port 25",
-          fix: `set ${names.port}=465 with ${names.secure}=1 (recommended), or ${names.port}=587 with ${names.secure}=0`,
+          message: `${providerInfo('resend').label}'s relay does not support port ${port}`,
+          fix: `set ${withMode(recommended)} (recommended)${fallback ? `, or ${withMode(fallback)}` : ''}`,
         }),
       );
     }
   }
-  if (provider.id === 'gmail' && !/^([a-z]{4} ?){3}[a-z]{4}$/i.test(password.trim())) {
+  if (provider.id === 'gmail' && !hasSecretShapeOf('gmail', password)) {
     findings.push(
       about(
         s.password,
@@ -457,8 +468,8 @@ function lintResend(config: ResolvedConfig): LintFinding[] {
   const senderName = senderSetting?.name ?? 'RESEND_SENDER_EMAIL';
   const keyValue = key?.value.trim() ?? '';
   let keyFinding: LintFinding;
-  if (!/^re_[A-Za-z0-9_]{8,}$/.test(keyValue)) {
-    const other = /^SG\./.test(keyValue)
+  if (!hasSecretShapeOf('resend', keyValue)) {
+    const other = startsLikeSecretOf('sendgrid', keyValue)
       ? ' (it looks like a SendGrid key)'
       : /^(key-|xkeysib-|AKIA)/.test(keyValue)
         ? " (it looks like another provider's key)"
