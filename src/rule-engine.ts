@@ -45,6 +45,3 @@ export class CatchAllTable<In extends readonly unknown[], Out, Id extends string
     return (this.rules.find((r) => r.matches(...input)) ?? this.fallback).make(...input);
   }
 }
-
-/** The ids a table (or a list of tables) can produce, as a union type. */
-export type IdsOf<T> = T extends { readonly ids: readonly (infer Id)[] } ? Id : T extends readonly (infer E)[] ? IdsOf<E> : never;
