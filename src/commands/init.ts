@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { parseAddress } from '../config/address.js';
 import { loadConfig, loadedFrom, type LoadedConfig } from '../config/load.js';
-import { implicitTlsPorts, recogniseProvider, starttlsPorts } from '../config/providers.js';
+import { implicitTlsPorts, recogniseProvider, secureValue, starttlsPorts, tlsModeForPort } from '../config/providers.js';
 import { parsePort } from '../config/smtp-settings.js';
 import type { Setting, Source } from '../config/source.js';
 import { smtpKeys, variableNames, type SettingKey } from '../config/variables.js';
@@ -193,8 +193,8 @@ function suggestedPreset(current: LoadedConfig): PresetId | undefined {
 
 /** SMTP_SECURE for a port with a fixed convention (465 -> 1, 587 -> 0), else undefined. */
 function secureForPort(port: number | undefined): string | undefined {
-  if (port === undefined) return undefined;
-  return implicitTlsPorts.includes(port) ? '1' : starttlsPorts.includes(port) ? '0' : undefined;
+  const tls = tlsModeForPort(port);
+  return tls && secureValue(tls);
 }
 
 async function askSmtp(preset: SmtpPreset, o: InitOptions, q: Questions, current: LoadedConfig, guide: Output): Promise<Values> {
@@ -223,8 +223,8 @@ async function askSmtp(preset: SmtpPreset, o: InitOptions, q: Questions, current
           p.select({
             message: 'TLS mode (SMTP_SECURE)',
             choices: [
-              { value: '0', name: 'STARTTLS (SMTP_SECURE=0)', description: 'plain text first, upgraded before login: ports 587, 2587, 2525, 25' },
-              { value: '1', name: 'implicit TLS (SMTP_SECURE=1)', description: 'encrypted from the first byte: ports 465, 2465' },
+              { value: '0', name: 'STARTTLS (SMTP_SECURE=0)', description: `plain text first, upgraded before login: ports ${starttlsPorts.join(', ')}` },
+              { value: '1', name: 'implicit TLS (SMTP_SECURE=1)', description: `encrypted from the first byte: ports ${implicitTlsPorts.join(', ')}` },
             ],
             default: derived ?? '0',
           }),

@@ -1,18 +1,14 @@
 import type { FailureClass } from '../exit-codes.js';
+import { CatchAllTable, type Rule as EngineRule } from '../rule-engine.js';
 import { priorityOrder, type Diagnosis, type DiagnosisTexts } from './types.js';
 
 /**
- * The one rule engine behind every table of diagnoses (SMTP failures, Resend API failures): an
- * ordered list of pure rules, where the first whose `matches` holds makes the diagnosis, and a
- * catch-all that always matches. Each table states how its failures quote the other side
- * (`serverSaid`); everything else, the ids, the exit class and the order of fixes, is shared.
+ * Diagnoses on the rule engine (src/rule-engine.ts): a failure and its context in, a diagnosis out.
+ * Each table (SMTP failures, Resend API failures, DNS judgements) states how its failures quote the
+ * other side (`serverSaid`); everything else, the ids, the exit class and the order of fixes, is
+ * shared. Every table has a catch-all, so every failure gets a diagnosis.
  */
-export interface Rule<F, C, Id extends string = string> {
-  /** Stable id, equal to the `id` of every diagnosis the rule produces. */
-  readonly id: Id;
-  matches(failure: F, ctx: C): boolean;
-  diagnose(failure: F, ctx: C): Diagnosis;
-}
+type Rule<F, C, Id extends string> = EngineRule<[F, C], Diagnosis, Id>;
 
 type RuleClass<F, C> = FailureClass | ((failure: F, ctx: C) => FailureClass);
 
@@ -30,7 +26,7 @@ export function ruleKit<F, C>(o: { serverSaid: (failure: F) => string | undefine
       return {
         id,
         matches,
-        diagnose(f, ctx) {
+        make(f, ctx) {
           const t = make(f, ctx);
           const d: Diagnosis = {
             id,
@@ -49,17 +45,8 @@ export function ruleKit<F, C>(o: { serverSaid: (failure: F) => string | undefine
 }
 
 /** An ordered table and its catch-all; `ids` lists every id a diagnosis from it can carry. */
-export class RuleTable<F, C, Id extends string> {
-  readonly ids: readonly Id[];
-
-  constructor(
-    readonly rules: readonly Rule<F, C, Id>[],
-    private readonly fallback: Rule<F, C, Id>,
-  ) {
-    this.ids = [...rules.map((r) => r.id), fallback.id];
-  }
-
+export class RuleTable<F, C, Id extends string> extends CatchAllTable<[F, C], Diagnosis, Id> {
   diagnose(failure: F, ctx: C): Diagnosis {
-    return (this.rules.find((r) => r.matches(failure, ctx)) ?? this.fallback).diagnose(failure, ctx);
+    return this.decide(failure, ctx);
   }
 }

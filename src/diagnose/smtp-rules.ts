@@ -7,7 +7,7 @@
  * server's text only where providers differ only in wording. Pure: no I/O, no clock.
  */
 import type { FailureClass } from '../exit-codes.js';
-import { implicitTlsPorts, providerInfo, type KnownProvider } from '../config/providers.js';
+import { implicitTlsPorts, knownProviders, providerInfo, startsLikeSecretOf, type KnownProvider } from '../config/providers.js';
 import { ruleKit, RuleTable } from './engine.js';
 import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
 
@@ -125,6 +125,14 @@ function stageWords(stage: SmtpStage): string {
 const portSecure = (ctx: DiagnosisContext, port: number, secure: 0 | 1): string =>
   `${ctx.names.port}=${port} with ${ctx.names.secure}=${secure}${secure === 1 ? ' (implicit TLS)' : ' (STARTTLS)'}`;
 
+/** The recognised provider does not accept this port (Resend: 25), as the provider registry says. */
+const refusesPort = (ctx: DiagnosisContext, port: number): boolean =>
+  ctx.provider !== undefined && (providerInfo(ctx.provider).smtp.unsupportedPorts?.includes(port) ?? false);
+
+/** "Resend does not support port 25", when it applies. */
+const portRefusal = (ctx: DiagnosisContext): string[] =>
+  ctx.provider && refusesPort(ctx, ctx.port) ? [`${providerInfo(ctx.provider).label} does not support port ${ctx.port}`] : [];
+
 /** The usual "pair your port with the right mode" advice, skipping the port already in use. */
 function otherPorts(ctx: DiagnosisContext): string {
   const options: [number, 0 | 1][] = [
@@ -133,7 +141,7 @@ function otherPorts(ctx: DiagnosisContext): string {
     [2525, 0],
   ];
   return options
-    .filter(([p]) => p !== ctx.port && !(ctx.provider === 'resend' && p === 2525))
+    .filter(([p]) => p !== ctx.port && !refusesPort(ctx, p))
     .map(([p, s]) => portSecure(ctx, p, s))
     .join(', or ');
 }
@@ -174,10 +182,10 @@ const isAuthRejection = (f: SmtpFailure): boolean => {
 /** How the username looks, without echoing it (it may be an API key pasted into the wrong place). */
 function describeUser(user: string | undefined): string {
   if (user === undefined || user === '') return 'it is empty';
-  if (/^re_/.test(user)) return 'it looks like an API key (re_...), which belongs in the password';
-  if (/^SG\./.test(user)) return 'it looks like a SendGrid API key, which belongs in the password';
+  if (startsLikeSecretOf('resend', user)) return 'it looks like an API key (re_...), which belongs in the password';
+  if (startsLikeSecretOf('sendgrid', user)) return 'it looks like a SendGrid API key, which belongs in the password';
   if (user.includes('@')) return 'it is an email address';
-  if (user.toLowerCase() === 'resend' || user.toLowerCase() === 'apikey') return 'it has the wrong letter case';
+  if (knownProviders.some((id) => providerInfo(id).fixedUser === user.toLowerCase())) return 'it has the wrong letter case';
   if (user !== user.trim()) return 'it has spaces around it';
   return 'it is not the expected literal';
 }
@@ -566,7 +574,7 @@ export const smtpRules = [
   rule(
     'auth.resend-username',
     'auth',
-    (f, ctx) => isAuthRejection(f) && ctx.provider === 'resend' && ctx.user !== 'resend',
+    (f, ctx) => isAuthRejection(f) && ctx.provider === 'resend' && ctx.user !== providerInfo('resend').fixedUser,
     (_f, ctx) => {
       const n = ctx.names;
       return {
@@ -596,7 +604,7 @@ export const smtpRules = [
   rule(
     'auth.sendgrid-username',
     'auth',
-    (f, ctx) => isAuthRejection(f) && ctx.provider === 'sendgrid' && ctx.user !== 'apikey',
+    (f, ctx) => isAuthRejection(f) && ctx.provider === 'sendgrid' && ctx.user !== providerInfo('sendgrid').fixedUser,
     (_f, ctx) => {
       const n = ctx.names;
       return {
@@ -846,7 +854,7 @@ export const smtpRules = [
         summary: `${hostPort(ctx)} did not answer: the connection timed out`,
         causes: [
           `outbound port ${ctx.port} is blocked (cloud hosts block 25, often 465 and 587 too; so do some networks)`,
-          ...(ctx.provider === 'resend' && ctx.port === 25 ? ['Resend does not support port 25'] : []),
+          ...portRefusal(ctx),
           `a firewall drops traffic to ${n.host}, or the host is wrong`,
         ],
         fixes: [`check ${n.host} is right`, '`mailcheck probe` will find a port that gets out', `try another port: ${otherPorts(ctx)}`],
@@ -935,7 +943,7 @@ export const smtpRules = [
         summary: `${hostPort(ctx)} refused the connection`,
         causes: [
           `nothing listens on port ${ctx.port} at ${ctx.host}`,
-          ...(ctx.provider === 'resend' && ctx.port === 25 ? ['Resend does not support port 25'] : []),
+          ...portRefusal(ctx),
           ...(local ? ['inside a container, localhost is the container itself, not the machine running it'] : []),
           'a firewall rejects the connection',
         ],

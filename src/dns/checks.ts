@@ -1,6 +1,6 @@
 /**
  * The DNS checks of a sending domain: reads the records (resolver.ts, spf-tree.ts) into facts,
- * then lets the rules (src/diagnose/dns-rules.ts) judge them. Never prints.
+ * then lets the rules (rules.ts, diagnoses.ts) judge them. Never prints.
  */
 import type { ProviderInfo } from '../config/providers.js';
 import { judgeDns, type DnsJudgement } from './rules.js';

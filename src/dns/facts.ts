@@ -1,4 +1,4 @@
-/** What the DNS checks read, as facts for the rules in src/diagnose/dns-rules.ts. */
+/** What the DNS checks read, as facts for the judgement in src/dns/rules.ts. */
 import type { ProviderInfo } from '../config/providers.js';
 import type { DnsAnswer, MxRecord } from './records.js';
 import type { SpfTree } from './spf-tree.js';

@@ -3,17 +3,20 @@
  * check rows and diagnoses out. Pure: no I/O, no clock.
  *
  * Missing or weak records are warnings (a row with the record to publish); records that make
- * receivers reject or junk the mail are failures (a diagnosis of class `deliverability`); a
- * lookup that got no answer says nothing about the records and is a `network` failure.
- * Every text from DNS passes through shownRecord/shownName on its way into a row or diagnosis.
+ * receivers reject or junk the mail are failures: a failed row, and the problem for the rule
+ * tables of diagnoses.ts to diagnose (class `deliverability`); a lookup that got no answer says
+ * nothing about the records and is a `network` failure. Every text from DNS passes through
+ * shownRecord/shownName (here and in record-text.ts) on its way into a row or diagnosis.
  */
 import type { ProviderInfo } from '../config/providers.js';
 import { checkDkimRecord, type DkimKeyVerdict } from './dkim.js';
 import { parseDmarc, type ParsedDmarc } from './dmarc.js';
 import type { DkimFacts, DnsFacts } from './facts.js';
-import { describeEmpty, isLookupFailure, shownName, shownRecord, type DnsFailure, type MxRecord } from './records.js';
-import { allQualifier, type ParsedSpf } from './spf.js';
-import { maxLookups, maxVoidLookups, nodesOf, type SpfNode } from './spf-tree.js';
+import { type Alignment, diagnoseDnsProblem, diagnoseFailedLookups, type DnsProblem } from './diagnoses.js';
+import { findInclude, isNullMx, mxText, publishTxt, suggestedSpf, txt, withAll, withInclude } from './record-text.js';
+import { describeEmpty, isLookupFailure, shownName, shownRecord, type DnsFailure } from './records.js';
+import { allQualifier } from './spf.js';
+import { maxLookups, maxVoidLookups, nodesOf } from './spf-tree.js';
 import type { Check, CheckStatus } from '../report/model.js';
 import type { Diagnosis } from '../diagnose/types.js';
 
@@ -23,26 +26,6 @@ export interface DnsJudgement {
 }
 
 /** Stable ids of the check rows, in report order. */
-/** Every id a DNS diagnosis can carry (failures are deliverability, exit 12; lookups that fail are network, exit 4). */
-export const dnsDiagnosisIds = [
-  'dns.domain.nxdomain',
-  'dns.spf.multiple',
-  'dns.spf.syntax',
-  'dns.spf.too-many-lookups',
-  'dns.spf.void-lookups',
-  'dns.spf.include-broken',
-  'dns.spf.provider-missing',
-  'dns.dkim.revoked',
-  'dns.dkim.bad-key',
-  'dns.dkim.dangling-cname',
-  'dns.dmarc.unaligned',
-  'dns.lookup.timeout',
-  'dns.lookup.servfail',
-  'dns.lookup.refused',
-  'dns.lookup.unreachable',
-  'dns.lookup.error',
-] as const;
-
 const dnsCheckIds = [
   'dns.mx',
   'dns.mx.envelope',
@@ -68,10 +51,6 @@ const titles: Record<DnsCheckId, string> = {
   'dns.resend': "DNS and Resend's domain status",
 };
 
-const q = (text: string) => `"${shownRecord(text)}"`;
-const txt = (name: string, value: string) => `TXT ${shownName(name)} ${q(value)}`;
-const publishTxt = (name: string, value: string) => `publish ${txt(name, value)}`;
-
 export function judgeDns(f: DnsFacts): DnsJudgement {
   const out: DnsJudgement = { checks: [], diagnoses: [] };
   const failures = new Map<DnsFailure['kind'], string[]>();
@@ -81,7 +60,10 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     if (extra.fix) check.fix = extra.fix;
     out.checks.push(check);
   };
-  const fail = (diagnosis: Omit<Diagnosis, 'class'>) => out.diagnoses.push({ class: 'deliverability', ...diagnosis });
+  const fail = (problem: DnsProblem) => {
+    const diagnosis = diagnoseDnsProblem(problem, f);
+    if (diagnosis) out.diagnoses.push(diagnosis);
+  };
   /** A lookup without an answer: a failed row, and one diagnosis per kind of failure, naming every query. */
   const lookupFailed = (id: DnsCheckId, type: string, name: string, answer: DnsFailure) => {
     row(id, 'fail', `${type} ${shownName(name)}: ${describeEmpty(answer)}`);
@@ -94,16 +76,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   if (isLookupFailure(f.mx)) lookupFailed('dns.mx', 'MX', f.domain, f.mx);
   else if (f.mx.kind === 'nxdomain') {
     row('dns.mx', 'fail', `${f.domain} does not exist (NXDOMAIN)`);
-    fail({
-      id: 'dns.domain.nxdomain',
-      summary: `the sending domain ${f.domain} does not exist in DNS: receivers reject mail from it`,
-      causes: [
-        'the domain in the sender address is misspelt',
-        'the domain expired or was never registered',
-        '--dns-server (or the local resolver) sees another view of DNS (split horizon)',
-      ],
-      fixes: [`check the spelling of the sender address's domain (${f.domain})`, 'register the domain, or send from one you own'],
-    });
+    fail({ kind: 'domain-missing' });
   } else if (f.mx.kind === 'nodata') {
     row('dns.mx', 'warn', 'no MX record: replies to the sender address cannot be delivered, and receivers that check the sender domain may refuse the mail', {
       fix: `publish MX ${f.domain} 10 <the host that receives your mail>`,
@@ -155,7 +128,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   const spfName = f.spf.name;
   const root = f.spf.tree.root;
   const include = f.provider?.dns.spfInclude;
-  const suggested = `v=spf1 ${include ?? "include:<your provider's SPF domain>"} ~all`;
+  const suggested = suggestedSpf(f.provider);
   const spfRecords = root.records.map((r) => txt(spfName, r));
   /** The SPF result is a permanent error for every message: SPF never passes. */
   let spfBroken = false;
@@ -171,21 +144,11 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     row('dns.spf', 'fail', `${root.records.length} SPF records at ${shownName(spfName)}: receivers treat that as a permanent error (RFC 7208 §4.5)`, {
       records: spfRecords,
     });
-    fail({
-      id: 'dns.spf.multiple',
-      summary: `${shownName(spfName)} has ${root.records.length} SPF records, so SPF fails for every message (permerror)`,
-      causes: ['a second provider was added with a record of its own instead of an include: in the existing one'],
-      fixes: [`delete all but one, and publish the merged record: ${txt(spfName, mergeSpf(root.records))}`],
-    });
+    fail({ kind: 'spf-multiple' });
   } else if (root.parsed && root.parsed.errors.length) {
     spfBroken = true;
     row('dns.spf', 'fail', `syntax errors: ${root.parsed.errors.map(shownRecord).join('; ')}`, { records: spfRecords });
-    fail({
-      id: 'dns.spf.syntax',
-      summary: `the SPF record at ${shownName(spfName)} does not parse, so SPF fails for every message (permerror)`,
-      causes: root.parsed.errors.map(shownRecord),
-      fixes: [`publish the record without the broken terms: ${txt(spfName, repairSpf(root.parsed, suggested))}`],
-    });
+    fail({ kind: 'spf-syntax', parsed: root.parsed });
   } else if (root.parsed) {
     spfUsable = true;
     const all = allQualifier(root.parsed);
@@ -223,27 +186,11 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     } else if (tree.lookups > maxLookups) {
       spfBroken = true;
       row('dns.spf.lookups', 'fail', `${counted}: receivers stop at ${maxLookups + 1} with a permanent error (RFC 7208 §4.6.4)`, { records });
-      fail({
-        id: 'dns.spf.too-many-lookups',
-        summary: `the SPF record at ${shownName(spfName)} needs ${tree.lookups}${tree.truncated ? ' or more' : ''} DNS lookups, more than the ${maxLookups} receivers allow, so SPF fails (permerror)`,
-        causes: [
-          'every include:, a, mx, ptr, exists and redirect= counts, also inside the records it includes',
-          'includes of providers you no longer send through',
-        ],
-        fixes: [
-          'remove the include: of every provider you do not send through',
-          'replace a and mx terms by the ip4:/ip6: addresses they stand for (those cost no lookup)',
-        ],
-      });
+      fail({ kind: 'spf-too-many-lookups' });
     } else if (tree.voidLookups.length > maxVoidLookups) {
       spfBroken = true;
       row('dns.spf.lookups', 'fail', `${counted}: more than ${maxVoidLookups} lookups find nothing, a permanent error (RFC 7208 §4.6.4)`, { records });
-      fail({
-        id: 'dns.spf.void-lookups',
-        summary: `${tree.voidLookups.length} terms of the SPF record at ${shownName(spfName)} point at names without records, more than the ${maxVoidLookups} receivers allow, so SPF fails (permerror)`,
-        causes: tree.voidLookups.map((v) => `${shownRecord(v.term)}: ${shownName(v.domain)} has no records`),
-        fixes: ['remove the terms that point at names without records'],
-      });
+      fail({ kind: 'spf-void-lookups' });
     } else if (brokenIncludes.length) {
       spfBroken = true;
       const what = brokenIncludes.map(
@@ -251,12 +198,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
           `${shownRecord(n.via ?? n.domain)}: ${n.problem?.kind === 'multiple' ? 'several SPF records' : n.problem ? 'no SPF record there' : n.parsed!.errors.map(shownRecord).join('; ')}`,
       );
       row('dns.spf.lookups', 'fail', `${counted}; broken: ${what.join(', ')}`, { records });
-      fail({
-        id: 'dns.spf.include-broken',
-        summary: `the SPF record at ${shownName(spfName)} includes records that are missing or broken, so SPF fails (permerror, RFC 7208 §5.2)`,
-        causes: what,
-        fixes: ['remove or correct the include: (a typo in the domain is the usual cause)'],
-      });
+      fail({ kind: 'spf-include-broken', what });
     } else {
       const ptr = nodesOf(tree).some((n) => n.parsed?.terms.some((t) => t.kind === 'mechanism' && t.name === 'ptr'));
       if (ptr) row('dns.spf.lookups', 'warn', `${counted}; ptr is deprecated (RFC 7208 §5.5): slow, and some receivers ignore it${macroNote}`, { records });
@@ -302,12 +244,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       });
     } else if (all === '-' && envelope.kind !== 'provider') {
       row('dns.spf.provider', 'fail', `no ${include}, and -all: receivers see SPF fail for every message ${f.provider.label} sends`);
-      fail({
-        id: 'dns.spf.provider-missing',
-        summary: `the SPF record at ${shownName(spfName)} does not authorise ${f.provider.label} and ends with -all, so SPF fails for its mail (receivers reject or junk it)`,
-        causes: [`${include} is missing (the provider was added after the record was written, or the record belongs to another provider)`],
-        fixes: [`publish ${txt(spfName, withInclude(root.parsed!, include!))}`],
-      });
+      fail({ kind: 'spf-provider-missing', parsed: root.parsed!, include: include! });
     } else {
       row('dns.spf.provider', 'warn', `no ${include}: SPF does not pass for ${f.provider.label}'s servers${providerEnvelope}`, {
         fix: publishTxt(spfName, withInclude(root.parsed!, include!)),
@@ -369,19 +306,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
                 ? shownRecord(verdict.reason)
                 : `a CNAME to ${shownName(verdict.target)}, which holds no key`;
           parts.push(`${name}: ${why}`);
-          fail({
-            id: verdict.kind === 'revoked' ? 'dns.dkim.revoked' : verdict.kind === 'invalid' ? 'dns.dkim.bad-key' : 'dns.dkim.dangling-cname',
-            summary: `the DKIM key at ${name} cannot verify signatures (${why}), so DKIM fails for every message signed with selector ${shownName(facts.selector)}`,
-            causes:
-              verdict.kind === 'dangling'
-                ? ['the provider removed or renamed the key, or the CNAME target is misspelt']
-                : verdict.kind === 'revoked'
-                  ? ['the key was rotated and this selector retired, but the provider still signs with it']
-                  : ['the key was pasted incompletely (a TXT string cut at 255 characters, or a quote inside it)'],
-            fixes: [
-              `publish the record exactly as ${f.provider?.label ?? 'your provider'} shows it: ${verdict.kind === 'dangling' ? `CNAME ${name} <its target>` : `TXT ${name} "p=<the public key>"`}`,
-            ],
-          });
+          fail({ kind: 'dkim-unusable', key: verdict.kind, name, why, selector: facts.selector });
         }
       }
     }
@@ -392,7 +317,8 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   }
 
   // --- DMARC -----------------------------------------------------------------------------------
-  let dmarc: ParsedDmarc | undefined;
+  /** The policy receivers apply: a record that parses with a p= (else there is none). */
+  let dmarc: (ParsedDmarc & { policy: string }) | undefined;
   const dmarcName = f.dmarc.name;
   const dmarcFix = publishTxt(dmarcName, `v=DMARC1; p=none; rua=mailto:dmarc-reports@${f.domain}`);
   if (isLookupFailure(f.dmarc.answer)) lookupFailed('dns.dmarc', 'TXT', dmarcName, f.dmarc.answer);
@@ -412,7 +338,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       const parsed = parseDmarc(found[0]!);
       if (!parsed.policy) row('dns.dmarc', 'warn', `receivers ignore the record: ${parsed.errors.map(shownRecord).join('; ')}`, { records, fix: dmarcFix });
       else {
-        dmarc = parsed;
+        dmarc = { ...parsed, policy: parsed.policy };
         const mode = `p=${parsed.policy}${parsed.pct < 100 ? ` (pct=${parsed.pct})` : ''}, aspf=${parsed.aspf}, adkim=${parsed.adkim}`;
         const notes = [...parsed.warnings.map(shownRecord), ...(parsed.policy === 'none' ? ['p=none only asks for reports'] : [])];
         row('dns.dmarc', parsed.warnings.length ? 'warn' : 'pass', [mode, ...notes].join('; '), { records });
@@ -438,16 +364,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       row('dns.dmarc.alignment', 'warn', `nothing aligns: ${both}; with p=none receivers only report it, a stricter policy would reject the mail`);
     else {
       row('dns.dmarc.alignment', 'fail', `nothing aligns under p=${dmarc.policy}: ${both}`);
-      fail({
-        id: 'dns.dmarc.unaligned',
-        summary: `DMARC at ${shownName(dmarcName)} says p=${dmarc.policy}, and neither SPF nor DKIM can align with ${f.domain}: receivers will ${dmarc.policy === 'reject' ? 'reject' : 'junk'} the mail`,
-        causes: [spf.why, dkimAlign.why],
-        fixes: [
-          ...(spf.fix ? [spf.fix] : []),
-          `publish the DKIM record ${f.provider?.label ?? 'your provider'} asks for, so that DKIM aligns`,
-          `until then, relax the policy: ${txt(dmarcName, `v=DMARC1; p=none; rua=mailto:dmarc-reports@${f.domain}`)}`,
-        ],
-      });
+      fail({ kind: 'dmarc-unaligned', policy: dmarc.policy, spf, dkim: dkimAlign });
     }
   }
 
@@ -480,7 +397,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     } else row('dns.resend', 'pass', `Resend says ${status}, and DNS agrees: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not published yet`);
   }
 
-  for (const [kind, names] of failures) out.diagnoses.push(lookupDiagnosis(kind, names));
+  for (const [failure, queries] of failures) out.diagnoses.push(diagnoseFailedLookups({ failure, queries }));
   return out;
 }
 
@@ -500,12 +417,6 @@ function dkimVerdict(d: DkimFacts): DkimVerdict {
   return { kind: 'missing', why: describeEmpty(d.txt) };
 }
 
-interface Alignment {
-  verdict: 'yes' | 'no' | 'unknown';
-  why: string;
-  fix?: string;
-}
-
 /** Whether SPF can align (RFC 7489 §3.1.2): the envelope domain must equal the From domain (strict) or share its organisational domain (relaxed). */
 function spfAlignment(provider: ProviderInfo | undefined, spfName: string, domain: string, dmarc: ParsedDmarc, spfPasses: boolean): Alignment {
   if (!provider) return { verdict: 'unknown', why: 'the provider is unknown, so its envelope domain is too' };
@@ -522,95 +433,4 @@ function spfAlignment(provider: ProviderInfo | undefined, spfName: string, domai
     };
   }
   return { verdict: 'yes', why: `SPF aligns under relaxed aspf (${shownName(spfName)} is a subdomain of ${domain})` };
-}
-
-function lookupDiagnosis(kind: DnsFailure['kind'], names: string[]): Diagnosis {
-  const list = names.join(', ');
-  const text: Record<DnsFailure['kind'], { summary: string; causes: string[] }> = {
-    timeout: {
-      summary: `DNS lookups got no answer in time: ${list}`,
-      causes: [
-        'the DNS server (--dns-server, or the system resolver) is down or unreachable',
-        "the domain's name servers do not answer",
-        '--timeout is too short for this network',
-      ],
-    },
-    servfail: {
-      summary: `the DNS server failed to answer (SERVFAIL): ${list}`,
-      causes: ["the domain's name servers are broken or unreachable", 'a DNSSEC signature does not validate'],
-    },
-    refused: {
-      summary: `the DNS server refused to answer (REFUSED): ${list}`,
-      causes: ['the server given with --dns-server does not serve this domain or does not recurse for you'],
-    },
-    unreachable: {
-      summary: `the DNS server cannot be reached: ${list}`,
-      causes: ['nothing listens at the address given with --dns-server, or the system resolver is down'],
-    },
-    error: { summary: `DNS lookups failed: ${list}`, causes: ['the DNS server sent an answer mailcheck could not read'] },
-  };
-  return {
-    id: `dns.lookup.${kind}`,
-    class: 'network',
-    ...text[kind],
-    fixes: [
-      "ask the same server by hand, e.g. dig TXT <name> (add @<server> for --dns-server), and fix the server or the domain's name servers",
-      'run mailcheck dns again: receivers meeting the same failure defer or reject the mail',
-    ],
-  };
-}
-
-// --- pieces of records ---------------------------------------------------------------------
-
-function mxText(name: string, m: MxRecord): string {
-  return `MX ${shownName(name)} ${m.priority} ${isNullMx(m) ? '.' : shownName(m.exchange)}`;
-}
-
-function isNullMx(m: MxRecord): boolean {
-  return m.exchange === '' || m.exchange === '.';
-}
-
-/** Where the provider's include appears: in the record itself, in one it includes, or nowhere (only + qualified includes authorise). */
-function findInclude(node: SpfNode, include: string): 'top' | 'nested' | undefined {
-  const wanted = include.toLowerCase().replace(/^include:/, '');
-  const has = (n: SpfNode) =>
-    n.parsed?.terms.some((t) => t.kind === 'mechanism' && t.name === 'include' && t.qualifier === '+' && t.domain?.toLowerCase().replace(/\.$/, '') === wanted);
-  if (has(node)) return 'top';
-  const nested = (n: SpfNode): boolean => n.children.some((c) => has(c) || nested(c));
-  return nested(node) ? 'nested' : undefined;
-}
-
-/** Terms other than `all` (and redirect=, which `all` overrides), in their order. */
-function bodyTerms(parsed: ParsedSpf): string[] {
-  return parsed.terms.filter((t) => !(t.kind === 'mechanism' && t.name === 'all')).map((t) => t.text);
-}
-
-function withAll(parsed: ParsedSpf, all: string): string {
-  return ['v=spf1', ...bodyTerms(parsed), all].join(' ');
-}
-
-function withInclude(parsed: ParsedSpf, include: string, all?: string): string {
-  const current = parsed.terms.find((t) => t.kind === 'mechanism' && t.name === 'all');
-  const ending = all ?? current?.text ?? '~all';
-  return ['v=spf1', ...bodyTerms(parsed).filter((t) => t.toLowerCase() !== include.toLowerCase()), include, ending].join(' ');
-}
-
-function repairSpf(parsed: ParsedSpf, fallback: string): string {
-  const body = bodyTerms(parsed);
-  if (body.length === 0) return fallback;
-  const all = parsed.terms.find((t) => t.kind === 'mechanism' && t.name === 'all');
-  return ['v=spf1', ...body, all?.text ?? '~all'].join(' ');
-}
-
-/** Several SPF records as one: every term once, the first record's `all` last. */
-function mergeSpf(records: string[]): string {
-  const terms: string[] = [];
-  let all: string | undefined;
-  for (const record of records) {
-    for (const term of record.split(/ +/).slice(1)) {
-      if (/^[+\-~?]?all$/i.test(term)) all ??= term;
-      else if (term && !terms.some((t) => t.toLowerCase() === term.toLowerCase())) terms.push(term);
-    }
-  }
-  return ['v=spf1', ...terms, all ?? '~all'].join(' ');
 }

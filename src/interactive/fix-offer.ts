@@ -6,7 +6,7 @@
  */
 import type { LintId } from '../config/lint.js';
 import type { LoadedConfig } from '../config/load.js';
-import { implicitTlsPorts, recogniseProvider, starttlsPorts } from '../config/providers.js';
+import { implicitTlsPorts, recogniseProvider, secureValue, tlsModeForPort } from '../config/providers.js';
 import { parsePort } from '../config/smtp-settings.js';
 import { describeSource, type Source } from '../config/source.js';
 import { variableNames, type SettingKey } from '../config/variables.js';
@@ -36,7 +36,8 @@ export type FixValues = Partial<Record<SettingKey, string>>;
 export function concreteFix(problem: Problem, loaded: LoadedConfig): FixValues | undefined {
   const settings = loaded.config.settings;
   const port = parsePort(settings.port?.value ?? '');
-  const modeForPort = port === undefined ? undefined : implicitTlsPorts.includes(port) ? '1' : starttlsPorts.includes(port) ? '0' : undefined;
+  const tls = tlsModeForPort(port);
+  const modeForPort = tls && secureValue(tls);
   // Typed, so a case naming an id that no lint rule or diagnosis has does not compile.
   switch (problem.id as LintId | DiagnosisId) {
     case 'smtp.port-secure.mismatch':

@@ -1,9 +1,10 @@
 /**
  * What guided setup knows about each provider: where its server is, which port and TLS mode to
  * use, what the username must be, and one line saying why, so a newcomer learns the convention
- * instead of copying it blindly. SMTP presets reuse the provider ids of config/providers.ts.
+ * instead of copying it blindly. The facts (host, port, TLS mode, fixed username, key shape) come
+ * from the provider registry, config/providers.ts; a preset adds only the words that explain them.
  */
-import { recogniseProvider, type KnownProvider } from '../config/providers.js';
+import { hasSecretShapeOf, implicitTlsPorts, providerInfo, secureValue, starttlsPorts, type KnownProvider } from '../config/providers.js';
 
 export type PresetId = 'resend-api' | KnownProvider | 'other';
 
@@ -46,17 +47,41 @@ export interface ResendApiPreset {
 
 export type Preset = SmtpPreset | ResendApiPreset;
 
+const resend = providerInfo('resend');
 const resendKey = (value: string): true | string =>
-  /^re_[A-Za-z0-9_]{8,}$/.test(value.trim()) ? true : 'a Resend API key starts with re_ (create one at https://resend.com/api-keys)';
+  hasSecretShapeOf('resend', value) ? true : `a Resend API key starts with ${resend.secret?.prefix} (create one at https://resend.com/api-keys)`;
 
 const starttls = 'STARTTLS: the connection starts in plain text and is upgraded before login';
 const implicitTls = 'implicit TLS: the connection is encrypted from the first byte';
 
-/** Fixed usernames come from providers.ts, so lint, diagnosis and setup cannot disagree. */
-function fixedUser(host: string): string {
-  const user = recogniseProvider(host)?.fixedUser;
-  if (!user) throw new Error(`no fixed username known for ${host}`);
+/** Where a provider's preset connects: its server, and the port and TLS mode it recommends. */
+function server(id: KnownProvider): Pick<SmtpPreset, 'host' | 'port' | 'secure'> {
+  const { host } = providerInfo(id).smtp;
+  const { recommended } = providerInfo(id).smtp.ports;
+  return { host: typeof host === 'string' ? () => host : (region) => host(region ?? ''), port: recommended.port, secure: recommended.tls === 'implicit' };
+}
+
+/** The username a provider requires literally; only called for providers that have one. */
+function fixedUser(id: KnownProvider): string {
+  const user = providerInfo(id).fixedUser;
+  if (!user) throw new Error(`no fixed username known for ${id}`);
   return user;
+}
+
+/** "25 and 2525", "465, 2465 and 993". */
+function listed(items: readonly (string | number)[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** "Resend recommends 465 (587 with SMTP_SECURE=0 is the fallback; port 25 is not supported)". */
+function resendPortWhy(): string {
+  const { recommended, fallback } = resend.smtp.ports;
+  const refused = resend.smtp.unsupportedPorts ?? [];
+  const notes = [
+    ...(fallback ? [`${fallback.port} with SMTP_SECURE=${secureValue(fallback.tls)} is the fallback`] : []),
+    ...(refused.length ? [`${refused.length === 1 ? 'port' : 'ports'} ${listed(refused)} ${refused.length === 1 ? 'is' : 'are'} not supported`] : []),
+  ];
+  return `Resend recommends ${recommended.port}${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }
 
 export const presets: readonly Preset[] = [
@@ -76,12 +101,10 @@ export const presets: readonly Preset[] = [
     id: 'resend',
     label: 'Resend (SMTP relay)',
     summary: 'Resend through SMTP, for apps that only speak SMTP: smtp.resend.com, the API key as password',
-    host: () => 'smtp.resend.com',
+    ...server('resend'),
     hostWhy: "smtp.resend.com is Resend's relay",
-    port: 465,
-    secure: true,
-    portWhy: 'Resend recommends 465 (587 with SMTP_SECURE=0 is the fallback; port 25 is not supported)',
-    user: { kind: 'fixed', value: fixedUser('smtp.resend.com'), why: 'Resend\'s username is literally "resend", never your email address' },
+    portWhy: resendPortWhy(),
+    user: { kind: 'fixed', value: fixedUser('resend'), why: 'Resend\'s username is literally "resend", never your email address' },
     secret: { message: 'Resend API key (re_...)', why: 'the password is a Resend API key, not your account password', validate: resendKey },
   },
   {
@@ -89,10 +112,8 @@ export const presets: readonly Preset[] = [
     id: 'gmail',
     label: 'Gmail',
     summary: 'a Gmail or Google Workspace account, with an App Password',
-    host: () => 'smtp.gmail.com',
+    ...server('gmail'),
     hostWhy: "smtp.gmail.com is Google's submission server",
-    port: 587,
-    secure: false,
     portWhy: 'the standard submission port',
     user: { kind: 'ask', message: 'Your Gmail address', why: 'the username is your full Gmail address', placeholder: 'you@gmail.com' },
     secret: {
@@ -105,12 +126,10 @@ export const presets: readonly Preset[] = [
     id: 'sendgrid',
     label: 'SendGrid',
     summary: 'Twilio SendGrid: username "apikey", an API key as password',
-    host: () => 'smtp.sendgrid.net',
+    ...server('sendgrid'),
     hostWhy: "smtp.sendgrid.net is SendGrid's relay",
-    port: 587,
-    secure: false,
     portWhy: 'the standard submission port',
-    user: { kind: 'fixed', value: fixedUser('smtp.sendgrid.net'), why: 'SendGrid\'s username is literally "apikey"' },
+    user: { kind: 'fixed', value: fixedUser('sendgrid'), why: 'SendGrid\'s username is literally "apikey"' },
     secret: { message: 'SendGrid API key (SG....)', why: 'the password is an API key with Mail Send permission' },
   },
   {
@@ -118,10 +137,8 @@ export const presets: readonly Preset[] = [
     id: 'ses',
     label: 'Amazon SES',
     summary: 'Amazon Simple Email Service: SMTP credentials from the SES console, per region',
-    host: (region) => `email-smtp.${region}.amazonaws.com`,
+    ...server('ses'),
     hostWhy: 'SES has one SMTP endpoint per region: email-smtp.<region>.amazonaws.com',
-    port: 587,
-    secure: false,
     portWhy: 'the standard submission port',
     region: { message: 'SES region (e.g. us-east-1, eu-west-1)', default: 'us-east-1', why: 'SMTP credentials only work in the region they were created in' },
     user: { kind: 'ask', message: 'SES SMTP username', why: 'the SMTP username from SES > SMTP settings (not an IAM access key id)' },
@@ -132,10 +149,8 @@ export const presets: readonly Preset[] = [
     id: 'office365',
     label: 'Office 365',
     summary: 'a Microsoft 365 / Exchange Online mailbox with SMTP AUTH enabled',
-    host: () => 'smtp.office365.com',
+    ...server('office365'),
     hostWhy: "smtp.office365.com is Microsoft 365's submission server",
-    port: 587,
-    secure: false,
     portWhy: 'the standard submission port',
     user: { kind: 'ask', message: 'Mailbox address', why: 'the username is the full mailbox address', placeholder: 'you@yourcompany.com' },
     secret: {
@@ -148,10 +163,8 @@ export const presets: readonly Preset[] = [
     id: 'mailgun',
     label: 'Mailgun',
     summary: "Mailgun SMTP: a domain's SMTP login and password (EU accounts: --host smtp.eu.mailgun.org)",
-    host: () => 'smtp.mailgun.org',
+    ...server('mailgun'),
     hostWhy: "smtp.mailgun.org is Mailgun's US endpoint; EU accounts use smtp.eu.mailgun.org (pass --host)",
-    port: 587,
-    secure: false,
     portWhy: 'the standard submission port',
     user: {
       kind: 'ask',
@@ -166,10 +179,8 @@ export const presets: readonly Preset[] = [
     id: 'postmark',
     label: 'Postmark',
     summary: 'Postmark SMTP: the Server API token is both username and password',
-    host: () => 'smtp.postmarkapp.com',
+    ...server('postmark'),
     hostWhy: "smtp.postmarkapp.com is Postmark's SMTP endpoint",
-    port: 587,
-    secure: false,
     portWhy: 'the standard submission port',
     user: { kind: 'secret', why: 'Postmark uses the Server API token as both username and password' },
     secret: { message: 'Postmark Server API token', why: "the token from your Postmark server's API Tokens tab" },
@@ -216,7 +227,7 @@ export function explainPreset(preset: Preset, region?: string): PresetLine[] {
     return [
       { variable: 'SMTP_HOST', why: "your provider's submission server, as a bare host name (no smtp://, no :587)" },
       { variable: 'SMTP_PORT', why: '587 (STARTTLS) or 465 (implicit TLS) for submission; 25 is often blocked' },
-      { variable: 'SMTP_SECURE', why: 'must match the port: 1 for 465 and 2465, 0 for 587, 2587, 2525 and 25' },
+      { variable: 'SMTP_SECURE', why: `must match the port: 1 for ${listed(implicitTlsPorts)}, 0 for ${listed(starttlsPorts)}` },
       { variable: 'SMTP_USER', why: preset.user.kind === 'ask' ? preset.user.why : '' },
       { variable: 'SMTP_PASSWORD', why: preset.secret.why },
     ];

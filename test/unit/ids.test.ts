@@ -6,7 +6,7 @@ import { diagnosisIds } from '../../src/checks/diagnosis-ids.js';
 /**
  * Ids are public: CI scripts and JSON consumers branch on them, and the README lists them. The
  * lists there and the registries here must be the same sets (reachability of each id is tested
- * beside its rules: lint.test.ts, diagnose-smtp.test.ts, resend-rules.test.ts, dns.test.ts).
+ * beside its rules: lint.test.ts, diagnose-smtp.test.ts, resend-rules.test.ts, integration/dns-rules.test.ts).
  */
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

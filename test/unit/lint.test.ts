@@ -257,6 +257,15 @@ const rows: Row[] = [
     says: /465/,
   },
   {
+    rule: 'Resend relay: port 2525, which it does not listen on',
+    vars: smtp({ SMTP_HOST: 'smtp.resend.com', SMTP_USER: 'resend', SMTP_PASSWORD: 're_abcdefgh12345678', SMTP_PORT: '2525' }),
+    id: 'resend.port',
+    status: 'fail',
+    variable: 'SMTP_PORT',
+    line: 2,
+    says: /does not support port 2525/,
+  },
+  {
     rule: 'SendGrid: username is not apikey',
     vars: smtp({ SMTP_HOST: 'smtp.sendgrid.net', SMTP_USER: 'me@example.com' }),
     id: 'sendgrid.user',
