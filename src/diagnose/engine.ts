@@ -18,9 +18,15 @@ export interface RuleKit<F, C> {
 
 /**
  * A rule factory for one kind of failure. `serverSaid` picks the other side's words out of a
- * failure (already scrubbed and terminal-safe); `summary` may normalise the summary's text.
+ * failure (already scrubbed and terminal-safe); `summary` may normalise the summary's text. Rules
+ * write their fixes alternatives first and the fix last, unless the table's fixes are steps.
  */
-export function ruleKit<F, C>(o: { serverSaid: (failure: F) => string | undefined; summary?: (text: string) => string }): RuleKit<F, C> {
+export function ruleKit<F, C>(o: {
+  serverSaid: (failure: F) => string | undefined;
+  summary?: (text: string) => string;
+  /** The table's rules write their fixes as steps in the order they are done, which already is the priority order. */
+  fixesAreSteps?: true;
+}): RuleKit<F, C> {
   return {
     rule(id, cls, matches, make) {
       return {
@@ -33,7 +39,7 @@ export function ruleKit<F, C>(o: { serverSaid: (failure: F) => string | undefine
             class: typeof cls === 'function' ? cls(f, ctx) : cls,
             summary: o.summary ? o.summary(t.summary) : t.summary,
             causes: t.causes,
-            fixes: priorityOrder(t.fixes),
+            fixes: o.fixesAreSteps ? [...t.fixes] : priorityOrder(t.fixes),
           };
           const said = o.serverSaid(f);
           if (said) d.serverSaid = said;

@@ -10,8 +10,9 @@
  * Pure: no I/O, no clock.
  */
 import type { FailureClass } from '../exit-codes.js';
+import { FirstMatchTable } from '../rule-engine.js';
 import { ruleKit, RuleTable } from './engine.js';
-import type { Diagnosis } from './types.js';
+import type { Diagnosis, DiagnosisTexts } from './types.js';
 
 /** The API call that failed. */
 export type ResendOperation = 'list-domains' | 'get-domain' | 'send';
@@ -515,72 +516,84 @@ const statusCauses: Record<string, string> = {
   temporary_failure: 'a DNS lookup of the records failed temporarily; Resend retries on its own',
 };
 
-/** A domain diagnosis's fixes are steps, written in the order they are done (and so in priority order). */
-export function diagnoseDomainProblem(problem: DomainProblem, ctx: ResendDiagnosisContext): Diagnosis {
-  const sender = ctx.names.sender;
-  switch (problem.kind) {
-    case 'not-added': {
-      const related = problem.related.map((r) => `${r.name} (${r.status})`);
-      return {
-        id: 'resend.domain.not-added',
-        class: 'envelope',
-        summary: `${problem.domain}, the domain of ${sender}, is not a domain of this Resend account`,
-        causes: [
-          problem.listed.length
-            ? `the account has ${plural(problem.listed.length, 'domain', 'domains')}${problem.incomplete ? ' (first page)' : ''}: ${problem.listed.slice(0, 5).join(', ')}${problem.listed.length > 5 ? ', …' : ''}`
-            : 'the account has no domains yet',
-          ...(related.length ? [`close, but not the same: ${related.join(', ')}; Resend verifies each domain and subdomain on its own`] : []),
-          `the key in ${ctx.names.apiKey} may belong to another account or team than the one where ${problem.domain} is verified`,
-        ],
-        fixes: [
-          ...(related.length ? [`or set ${sender} to an address @${problem.related[0]!.name}`] : []),
-          `add ${problem.domain} at ${domainsPage}, create the DNS records it lists, and press Verify`,
-        ],
-      };
-    }
-    case 'subdomain':
-      return {
-        id: 'resend.domain.subdomain',
-        class: 'envelope',
-        summary: `${sender} is on ${problem.domain}, a subdomain of ${problem.parent.name} (${problem.parent.status}); Resend does not cover subdomains`,
-        causes: [`Resend verifies each subdomain on its own: ${problem.parent.name} being added does not let you send from ${problem.domain}`],
-        fixes: [
-          `or set ${sender} to an address @${problem.parent.name}${problem.parent.status === 'verified' ? ', which is verified' : ''}`,
-          `add ${problem.domain} as a domain of its own at ${domainsPage} and create its DNS records`,
-        ],
-      };
-    case 'not-verified': {
-      const unverified = problem.records.filter((r) => r.status !== 'verified');
-      const shown = unverified.length ? unverified : problem.records;
-      return {
-        id: 'resend.domain.not-verified',
-        class: 'envelope',
-        summary: `${problem.domain}, the domain of ${sender}, is not verified in Resend (status: ${problem.status})`,
-        causes: [statusCauses[problem.status] ?? `its status is ${problem.status}`],
-        fixes: [
-          // One record per line: people copy them into their DNS provider one at a time.
-          ...shown.map((r) => `add to the DNS zone of ${problem.domain}: ${describeRecord(r)}`),
-          'recommended once it verifies: a DMARC record, TXT _dmarc "v=DMARC1; p=none;"',
-          `then press Verify at ${domainsPage} (or wait: Resend keeps checking)`,
-        ],
-      };
-    }
-    case 'sending-disabled':
-      return {
-        id: 'resend.domain.sending-disabled',
-        class: 'envelope',
-        summary: `sending is turned off for ${problem.domain} in Resend`,
-        causes: ['the domain was set up for receiving only, or sending was disabled in its settings'],
-        fixes: [`enable the sending capability of ${problem.domain} at ${domainsPage}`],
-      };
-  }
+type DomainProblemOf<K extends DomainProblem['kind']> = Extract<DomainProblem, { kind: K }>;
+
+/** A domain lookup quotes no words of Resend's: the summary says what the account holds. */
+const domain = ruleKit<DomainProblem, ResendDiagnosisContext>({ serverSaid: () => undefined, fixesAreSteps: true });
+
+/**
+ * A rule for one kind of domain problem. Setting a domain up is a sequence of steps, so these
+ * rules write their fixes in the order they are done, an alternative ("or ...") last.
+ */
+function onDomain<K extends DomainProblem['kind'], Id extends string>(
+  kind: K,
+  id: Id,
+  make: (p: DomainProblemOf<K>, ctx: ResendDiagnosisContext) => DiagnosisTexts,
+) {
+  return domain.rule(
+    id,
+    'envelope',
+    (p) => p.kind === kind,
+    (p, ctx) => make(p as DomainProblemOf<K>, ctx),
+  );
 }
 
-/** Every id a domain diagnosis can carry. */
-export const domainDiagnosisIds = [
-  'resend.domain.not-added',
-  'resend.domain.subdomain',
-  'resend.domain.not-verified',
-  'resend.domain.sending-disabled',
-] as const;
-export type DomainDiagnosisId = (typeof domainDiagnosisIds)[number];
+const domainRules = [
+  onDomain('not-added', 'resend.domain.not-added', (problem, ctx) => {
+    const related = problem.related.map((r) => `${r.name} (${r.status})`);
+    return {
+      summary: `${problem.domain}, the domain of ${ctx.names.sender}, is not a domain of this Resend account`,
+      causes: [
+        problem.listed.length
+          ? `the account has ${plural(problem.listed.length, 'domain', 'domains')}${problem.incomplete ? ' (first page)' : ''}: ${problem.listed.slice(0, 5).join(', ')}${problem.listed.length > 5 ? ', …' : ''}`
+          : 'the account has no domains yet',
+        ...(related.length ? [`close, but not the same: ${related.join(', ')}; Resend verifies each domain and subdomain on its own`] : []),
+        `the key in ${ctx.names.apiKey} may belong to another account or team than the one where ${problem.domain} is verified`,
+      ],
+      fixes: [
+        `add ${problem.domain} at ${domainsPage}, create the DNS records it lists, and press Verify`,
+        ...(problem.related[0] ? [`or set ${ctx.names.sender} to an address @${problem.related[0].name}`] : []),
+      ],
+    };
+  }),
+  onDomain('subdomain', 'resend.domain.subdomain', (problem, ctx) => ({
+    summary: `${ctx.names.sender} is on ${problem.domain}, a subdomain of ${problem.parent.name} (${problem.parent.status}); Resend does not cover subdomains`,
+    causes: [`Resend verifies each subdomain on its own: ${problem.parent.name} being added does not let you send from ${problem.domain}`],
+    fixes: [
+      `add ${problem.domain} as a domain of its own at ${domainsPage} and create its DNS records`,
+      `or set ${ctx.names.sender} to an address @${problem.parent.name}${problem.parent.status === 'verified' ? ', which is verified' : ''}`,
+    ],
+  })),
+  onDomain('not-verified', 'resend.domain.not-verified', (problem, ctx) => {
+    const unverified = problem.records.filter((r) => r.status !== 'verified');
+    const shown = unverified.length ? unverified : problem.records;
+    return {
+      summary: `${problem.domain}, the domain of ${ctx.names.sender}, is not verified in Resend (status: ${problem.status})`,
+      causes: [statusCauses[problem.status] ?? `its status is ${problem.status}`],
+      fixes: [
+        // One record per line: people copy them into their DNS provider one at a time.
+        ...shown.map((r) => `add to the DNS zone of ${problem.domain}: ${describeRecord(r)}`),
+        'recommended once it verifies: a DMARC record, TXT _dmarc "v=DMARC1; p=none;"',
+        `then press Verify at ${domainsPage} (or wait: Resend keeps checking)`,
+      ],
+    };
+  }),
+  onDomain('sending-disabled', 'resend.domain.sending-disabled', (problem) => ({
+    summary: `sending is turned off for ${problem.domain} in Resend`,
+    causes: ['the domain was set up for receiving only, or sending was disabled in its settings'],
+    fixes: [`enable the sending capability of ${problem.domain} at ${domainsPage}`],
+  })),
+];
+
+const domainTable = new FirstMatchTable(domainRules);
+
+export type DomainDiagnosisId = (typeof domainRules)[number]['id'];
+/** Every id a domain diagnosis can carry, read off the table. */
+export const domainDiagnosisIds: readonly DomainDiagnosisId[] = domainTable.ids;
+
+/** The diagnosis of a sender-domain finding; every kind of problem has a rule, so there always is one. */
+export function diagnoseDomainProblem(problem: DomainProblem, ctx: ResendDiagnosisContext): Diagnosis {
+  const diagnosis = domainTable.first(problem, ctx);
+  if (!diagnosis) throw new Error(`no rule for domain problem ${problem.kind}`);
+  return diagnosis;
+}

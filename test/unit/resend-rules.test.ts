@@ -345,6 +345,20 @@ describe('sender domain findings -> diagnosis', () => {
     expect(d.fixes.join('\n')).toContain('@mail.example.com');
   });
 
+  it('stores the set-up steps in the order they are done, an alternative last', () => {
+    const verify = diagnoseDomainProblem(cases[2]!.problem, ctx).fixes;
+    expect(verify[0]).toMatch(/^add to the DNS zone/);
+    expect(verify.at(-1)).toMatch(/^then press Verify/);
+    for (const problem of [
+      cases[1]!.problem,
+      { ...(cases[0]!.problem as Extract<DomainProblem, { kind: 'not-added' }>), related: [{ name: 'mail.example.com', status: 'verified' }] },
+    ]) {
+      const fixes = diagnoseDomainProblem(problem, ctx).fixes;
+      expect(fixes[0]).toMatch(/^add /);
+      expect(fixes.at(-1)).toMatch(/^or set RESEND_SENDER_EMAIL/);
+    }
+  });
+
   it('clips a DKIM value instead of printing hundreds of characters', () => {
     const text = describeRecord({ record: 'DKIM', type: 'TXT', name: 'resend._domainkey', value: `p=${'A'.repeat(200)}`, status: 'pending' });
     expect(text.length).toBeLessThan(140);
