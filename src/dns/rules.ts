@@ -100,7 +100,10 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     if (!f.envelope || !mxNeeded) return undefined;
     const { name, mx } = f.envelope;
     const fix = `publish MX ${shownName(name)} 10 ${mxNeeded.example} (the region as ${f.provider!.label} shows it)`;
-    if (isLookupFailure(mx)) return (void lookupFailed('dns.mx.envelope', 'MX', name, mx), false);
+    if (isLookupFailure(mx)) {
+      lookupFailed('dns.mx.envelope', 'MX', name, mx);
+      return false;
+    }
     if (mx.kind !== 'found') {
       row(
         'dns.mx.envelope',
