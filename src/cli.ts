@@ -1,25 +1,16 @@
 import { Command, CommanderError, Option } from 'commander';
-import { UserError } from './errors.js';
+import { commandFlags, globalFlags, type FlagSpec } from './commands/flags.js';
+import { interruptGraceMs, type RunContext } from './commands/run.js';
 import { ExitCode, exitCodeMeanings, type FailureClass } from './exit-codes.js';
+import type { ModeInput } from './render/mode.js';
+import { TerminalView } from './render/terminal.js';
 import type { ReportError } from './report/model.js';
-import { Scrubber } from './safety/secrets.js';
-import { inertOutput, safeLine } from './safety/text.js';
+import { inertOutput } from './safety/text.js';
 import { version } from './version.js';
 
 function exitCodeTable(): string {
   return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${exitCodeMeanings[k]}`).join('\n');
 }
-
-const oauth2Flag = '--oauth2-token-stdin';
-const oauth2Help =
-  'read an OAuth 2.0 access token from standard input and log in with XOAUTH2 where the server offers it (instead of SMTP_PASSWORD; never from a flag)';
-const caFileFlag = '--ca-file <path>';
-const dkimSelectorFlag = '--dkim-selector <name>';
-const dkimSelectorHelp = "check DKIM at this selector (<name>._domainkey.<domain>; repeatable) instead of the provider's own";
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-const caFileHelp = "trust the SMTP server's certificate if this PEM CA signed it (instead of Node's built-in roots, as curl --cacert)";
-
-const sandboxHelp = 'run against a local SMTP server on loopback: see a complete session without credentials';
 
 /** Two or three command lines per command, for `--help` (the README has more). */
 const examples = {
@@ -43,19 +34,37 @@ function withExamples(command: keyof typeof examples): string {
   return `\nExamples:\n${examples[command].map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
-/** The SMTP overrides shared by `test`, `doctor` and `init`. No --password: flags end up in shell history and `ps`. */
-function addSmtpFlags(command: Command): Command {
-  return command
-    .option('--host <host>', 'override SMTP_HOST')
-    .option('--port <port>', 'override SMTP_PORT')
-    .option('--user <user>', 'override SMTP_USER')
-    .addOption(new Option('--secure <0|1>', 'override SMTP_SECURE (1 = implicit TLS, 0 = STARTTLS)'))
-    .option('--from <address>', 'override SMTP_SENDER')
-    .option('--password-stdin', 'read the password from standard input (never from a flag)')
-    .option(caFileFlag, caFileHelp);
+/** Adds each flag of a table (commands/flags.ts) to a command, in the table's order. */
+function addFlags(command: Command, flags: Readonly<Record<string, FlagSpec>>): Command {
+  for (const spec of Object.values(flags)) {
+    const option = new Option(spec.flags, spec.help);
+    if (spec.repeat) option.argParser(collect);
+    if (spec.default !== undefined) option.default(spec.default);
+    command.addOption(option);
+  }
+  return command;
 }
 
-export function buildProgram(signal: AbortSignal): Command {
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * What each command's action runs with: the Ctrl-C signal, the process's environment, and a
+ * terminal view built from the command's flags. The last view is kept, so that main can tell
+ * whether a report was already shown before it ends a run early.
+ */
+export class CliRuns {
+  view: TerminalView | undefined;
+
+  constructor(readonly signal: AbortSignal) {}
+
+  /** `annotate`: in GitHub Actions, the command's report also becomes annotations and a step summary. */
+  context(options: ModeInput, annotate = false): RunContext {
+    this.view = new TerminalView(options, process.env, annotate);
+    return { signal: this.signal, env: process.env, view: this.view };
+  }
+}
+
+export function buildProgram(runs: CliRuns): Command {
   // --dotenv and --env-file fill one list, in the order they were typed, so that a later file
   // wins whichever spelling named it; commands read it as `dotenv` whichever spelling was used.
   const dotenvFiles: string[] = [];
@@ -67,125 +76,93 @@ export function buildProgram(signal: AbortSignal): Command {
   const program = new Command('mailcheck')
     .description('Tells you why your email sending does not work, and how to fix it.')
     .version(version, '-V, --version')
-    .option('-e, --dotenv <path>', 'read variables from this file (repeatable; later files win; default ./.env)', addDotenv)
-    .addOption(
-      new Option(
-        '--env-file <path>',
-        'the same as --dotenv, but Node 20 acts on it too: a missing file ends the run with "node: <path>: not found" (exit 9)',
-      ).argParser(addDotenv),
-    )
-    .option('--json', 'print one JSON document on stdout (see the README for its shape)')
-    .option('--report <path>', 'also write the report as Markdown to this file, to paste into an issue (secrets masked)')
-    .option('-q, --quiet', 'print only the verdict line (the exit code says the rest)')
-    .option('-v, --verbose', 'also print the rules that passed and the time of each SMTP stage')
-    .option('--no-color', 'never colour the output (also NO_COLOR=1; FORCE_COLOR=1 forces it on)')
-    .option('--no-input', 'never prompt (implied when not on a terminal or when CI is set)')
-    .option('--timeout <duration>', 'bound for each step, e.g. 5s or 1500ms', '5s')
-    .option(
-      '--dns-server <ip[:port]>',
-      'send every DNS query to this server: the DNS checks, and the lookups of the SMTP host and the Resend API (for split-horizon DNS, or a test server)',
-    )
     .addHelpText('after', `${withExamples('mailcheck')}\nExit codes:\n${exitCodeTable()}\n`)
     .showHelpAfterError('(run mailcheck --help for usage)')
-    // Set before the commands are added, which copy it: each command's --help lists the global options too.
-    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
+  addFlags(program, globalFlags);
+  for (const name of ['dotenv', 'envFile']) program.options.find((o) => o.attributeName() === name)!.argParser(addDotenv);
+  // Set before the commands are added, which copy it: each command's --help lists the global options too.
+  program.configureHelp({ showGlobalOptions: true });
 
-  addSmtpFlags(
-    program
-      .command('test')
-      .description('walk a whole SMTP session with a live transcript and send one test message')
-      .option('--to <address>', 'recipient of the test message (asked for on a terminal; with Resend, delivered@resend.dev is a test inbox)')
-      .option(oauth2Flag, oauth2Help)
-      .option('--sandbox', sandboxHelp),
-  )
+  addFlags(program.command('test').description('walk a whole SMTP session with a live transcript and send one test message'), commandFlags.test)
     .addHelpText('after', withExamples('test'))
     .action(async (_opts, command: Command) => {
       const { runTest } = await import('./commands/test.js');
-      process.exitCode = await runTest(command.optsWithGlobals(), signal);
+      const options = command.optsWithGlobals();
+      process.exitCode = (await runTest(options, runs.context(options))).result.exitCode;
     });
 
-  addSmtpFlags(
-    program
-      .command('doctor')
-      .description('check the configuration and the server without sending anything (for CI and deploy checks)')
-      .option('--to <address>', 'recipient to probe with RCPT TO (default: the sender address itself)')
-      .option('--send', 'also send one real test message (to --to, or to the sender)')
-      .option(oauth2Flag, oauth2Help)
-      .option('--strict', 'fail on warnings too (exit 11)')
-      .option('--api-check', "with Resend's SMTP relay (smtp.resend.com): also check the SMTP password as a key against the Resend API")
-      .option('--no-dns', "skip the DNS checks of the sender's domain (SPF, DKIM, DMARC, MX)")
-      .option(dkimSelectorFlag, dkimSelectorHelp, collect)
-      .option('--sandbox', sandboxHelp),
+  addFlags(
+    program.command('doctor').description('check the configuration and the server without sending anything (for CI and deploy checks)'),
+    commandFlags.doctor,
   )
     .addHelpText('after', withExamples('doctor'))
     .action(async (_opts, command: Command) => {
       const { runDoctor } = await import('./commands/doctor.js');
-      process.exitCode = await runDoctor(command.optsWithGlobals(), signal);
+      const options = command.optsWithGlobals();
+      process.exitCode = (await runDoctor(options, runs.context(options, true))).result.exitCode;
     });
 
-  addSmtpFlags(
-    program
-      .command('init')
-      .description('set up email step by step: choose a provider, check it live, then write .env (after you confirm)')
-      .option('--provider <id>', 'resend-api, resend (SMTP relay), gmail, sendgrid, ses, office365, mailgun, postmark, or other (asked for on a terminal)')
-      .option('--region <region>', 'Amazon SES region, e.g. eu-west-1 (asked for on a terminal)')
-      .option('--to <address>', 'recipient of the test message (asked for on a terminal)')
-      .option('--write', 'without a terminal: write the values to .env (the last --dotenv) once the check passes'),
+  addFlags(
+    program.command('init').description('set up email step by step: choose a provider, check it live, then write .env (after you confirm)'),
+    commandFlags.init,
   )
     .addHelpText('after', withExamples('init'))
     .action(async (_opts, command: Command) => {
       const { runInit } = await import('./commands/init.js');
-      process.exitCode = await runInit(command.optsWithGlobals(), signal);
+      const options = command.optsWithGlobals();
+      process.exitCode = (await runInit(options, runs.context(options))).result.exitCode;
     });
 
-  program
-    .command('dns [domain]')
-    .description("check the sending domain's DNS (MX, SPF, DKIM, DMARC) for the provider in use: will the mail arrive? (domain defaults to the sender's)")
-    .option('--provider <id>', 'judge the records for this provider instead of the configured one: resend, gmail, sendgrid, ses, office365, mailgun, postmark')
-    .option(dkimSelectorFlag, dkimSelectorHelp, collect)
-    .option('--strict', 'fail on warnings too (exit 11)')
+  addFlags(
+    program
+      .command('dns [domain]')
+      .description("check the sending domain's DNS (MX, SPF, DKIM, DMARC) for the provider in use: will the mail arrive? (domain defaults to the sender's)"),
+    commandFlags.dns,
+  )
     .addHelpText('after', withExamples('dns'))
     .action(async (domain: string | undefined, _opts, command: Command) => {
       const { runDns } = await import('./commands/dns.js');
-      process.exitCode = await runDns(domain, command.optsWithGlobals(), signal);
+      const options = command.optsWithGlobals();
+      process.exitCode = (await runDns(domain, options, runs.context(options, true))).result.exitCode;
     });
 
-  program
-    .command('probe [host]')
-    .description('try every submission port in every TLS mode at once and print the SMTP_PORT and SMTP_SECURE that work (host defaults to SMTP_HOST)')
-    .option('--ports <list>', 'ports to try instead of 465,587,25,2465,2587,2525 (the configured port is always added)')
-    .option('--auth', 'also log in with SMTP_USER and SMTP_PASSWORD on every combination that works over verified TLS')
-    .option('--password-stdin', 'read the password for --auth from standard input (never from a flag)')
-    .option(caFileFlag, caFileHelp)
-    .option('--sandbox', 'probe a local SMTP server on loopback (STARTTLS with its own certificate): see what a probe shows without a server of your own')
+  addFlags(
+    program
+      .command('probe [host]')
+      .description('try every submission port in every TLS mode at once and print the SMTP_PORT and SMTP_SECURE that work (host defaults to SMTP_HOST)'),
+    commandFlags.probe,
+  )
     .addHelpText('after', withExamples('probe'))
     .action(async (host: string | undefined, _opts, command: Command) => {
       const { runProbe } = await import('./commands/probe.js');
       const options = command.optsWithGlobals();
       // The probe's own default (3 s) applies unless --timeout was typed; 5 s is the walk's.
       if (command.getOptionValueSourceWithGlobals('timeout') === 'default') delete options.timeout;
-      process.exitCode = await runProbe(host, options, signal);
+      process.exitCode = (await runProbe(host, options, runs.context(options))).result.exitCode;
     });
 
   return program;
 }
 
-/** How long a Ctrl-C waits for a clean stop before leaving anyway. */
-const interruptGraceMs = 500;
-
 const commandNames = ['test', 'doctor', 'init', 'probe', 'dns'];
 
 /** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
 export async function main(argv: string[], early: { interrupted: boolean } = { interrupted: false }): Promise<void> {
-  const started = performance.now();
-  // Read before commander parses, so that even a usage error under --json ends in a document.
+  // Read before commander parses, so that even a usage error ends in the document --json
+  // promises and the file --report names.
   const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
-  const ending = { json: args.includes('--json'), command: args.find((a) => commandNames.includes(a)) ?? 'mailcheck', started };
+  const start: Start = {
+    json: args.includes('--json'),
+    markdownPath: reportPathIn(args),
+    command: args.find((a) => commandNames.includes(a)) ?? 'mailcheck',
+    started: performance.now(),
+  };
   // A reader that left (`mailcheck doctor | head -1`) or a full disk must not decide the exit code:
   // the rest of the output is dropped, the check runs to its end, and its verdict is the exit code.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const controller = new AbortController();
+  const runs = new CliRuns(controller.signal);
   let interrupted = false;
   const onInterrupt = () => {
     // First Ctrl-C: close sockets and stop cleanly. Second: leave now.
@@ -193,74 +170,79 @@ export async function main(argv: string[], early: { interrupted: boolean } = { i
     interrupted = true;
     controller.abort();
     process.exitCode = ExitCode.interrupted;
-    // Sockets close on abort and the command reports within milliseconds. Whatever does not
-    // listen to the signal (a --password-stdin pipe that stays open) must not keep it alive.
     setTimeout(() => {
-      void endEarly(ending, 'interrupted', { message: 'interrupted (Ctrl-C)' }).finally(() => process.exit(ExitCode.interrupted));
+      void endEarly(start, runs, 'interrupted', { message: 'interrupted (Ctrl-C)' }).finally(() => process.exit(ExitCode.interrupted));
     }, interruptGraceMs).unref();
   };
   process.on('SIGINT', onInterrupt);
   if (early.interrupted) onInterrupt();
 
-  const program = buildProgram(controller.signal);
+  const program = buildProgram(runs);
   // commander's own messages (usage errors) pass the same gate as everything else: argv is text too.
   program.configureOutput({ writeOut: (text) => process.stdout.write(inertOutput(text)), writeErr: (text) => process.stderr.write(inertOutput(text)) });
   try {
     await program.parseAsync(argv);
     if (interrupted) process.exitCode = ExitCode.interrupted;
   } catch (error) {
-    process.exitCode = await handleError(error, ending);
+    process.exitCode = await handleError(error, start, runs);
   }
 }
 
-interface Ending {
+/** What main knows before commander has parsed anything: enough to end a run that fails there. */
+interface Start {
   json: boolean;
+  markdownPath: string | undefined;
   command: string;
   started: number;
 }
 
-async function handleError(error: unknown, ending: Ending): Promise<number> {
+/** The path of --report, read as commander reads it (the next word is its value; the last one wins). */
+function reportPathIn(args: string[]): string | undefined {
+  let path: string | undefined;
+  args.forEach((arg, i) => {
+    if (arg === '--report') path = args[i + 1];
+    else if (arg.startsWith('--report=')) path = arg.slice('--report='.length);
+  });
+  return path;
+}
+
+async function handleError(error: unknown, start: Start, runs: CliRuns): Promise<number> {
   if (error instanceof CommanderError) {
     // --help and --version end through here too, with exit code 0; commander printed the message.
     if (error.exitCode === 0) return ExitCode.ok;
-    return endEarly(ending, 'usage', { message: error.message.replace(/^error: /, '') }, false);
+    return endEarly(start, runs, 'usage', { message: error.message.replace(/^error: /, '') }, false);
   }
-  if (error instanceof UserError) {
-    const failureClass = failureClassOf(error.exitCode);
-    return endEarly(ending, failureClass, { message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-  }
-  if (isPromptAbort(error)) return endEarly(ending, 'interrupted', { message: 'interrupted (Ctrl-C)' }, false);
-  // A bug. Keep it short; the stack only on request. The message may quote anything: scrub what is known.
-  const scrubber = new Scrubber().add(process.env.SMTP_PASSWORD).add(process.env.SMTP_PASS).add(process.env.RESEND_API_KEY);
-  const message = safeLine(scrubber.scrub(String((error as Error)?.message ?? error)));
-  const hint = `This is a bug. Please report it with the command you ran${process.env.MAILCHECK_DEBUG ? '' : ' (set MAILCHECK_DEBUG=1 for details)'}.`;
-  const exitCode = await endEarly(ending, 'internal', { message: `unexpected error: ${message}`, hint });
-  if (process.env.MAILCHECK_DEBUG) process.stderr.write(`${scrubber.scrub((error as Error)?.stack ?? '')}\n`);
+  if (isPromptAbort(error)) return endEarly(start, runs, 'interrupted', { message: 'interrupted (Ctrl-C)' }, false);
+  // A user error carries its class; anything else is a bug: kept short, the stack only on request.
+  const { endingOfError, secretScrubber } = await import('./commands/ending.js');
+  const debug = process.env.MAILCHECK_DEBUG;
+  const end = endingOfError(
+    error,
+    process.env,
+    `This is a bug. Please report it with the command you ran${debug ? '' : ' (set MAILCHECK_DEBUG=1 for details)'}.`,
+  );
+  const exitCode = await endEarly(start, runs, end.failureClass, end.error);
+  if (debug && end.failureClass === 'internal') process.stderr.write(`${secretScrubber(process.env).scrub((error as Error)?.stack ?? '')}\n`);
   return exitCode;
 }
 
 /**
  * The end of a run that has no report of its own: a message on stderr for people (unless commander
- * already printed one), and under --json the one document stdout promises, unless a command
- * already wrote its report.
+ * already printed one), and the report of the early end as --json and --report ask, unless the
+ * command already showed its own.
  */
-async function endEarly(ending: Ending, failureClass: FailureClass, untrusted: ReportError, printMessage = true): Promise<number> {
-  // Messages quote paths and values from flags: one line each, whatever those hold.
-  const error: ReportError = { message: safeLine(untrusted.message, 2000), ...(untrusted.hint ? { hint: safeLine(untrusted.hint, 2000) } : {}) };
-  if (printMessage) process.stderr.write(inertOutput(`mailcheck: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ''}`));
-  if (ending.json) {
-    const [{ jsonDocumentWritten, renderJson }, { earlyEndReport }, { Output }] = await Promise.all([
-      import('./render/json.js'),
-      import('./report/model.js'),
-      import('./render/output.js'),
-    ]);
-    if (!jsonDocumentWritten()) renderJson(new Output(), earlyEndReport(ending.command, failureClass, error, Math.round(performance.now() - ending.started)));
+async function endEarly(start: Start, runs: CliRuns, failureClass: FailureClass, untrusted: ReportError, printMessage = true): Promise<number> {
+  const { ending, endingReport } = await import('./commands/ending.js');
+  const end = ending(failureClass, untrusted);
+  if (printMessage) process.stderr.write(inertOutput(`mailcheck: ${end.error.message}\n${end.error.hint ? `  ${end.error.hint}\n` : ''}`));
+  // Once a command has its view, the flags are parsed: its mode says what was asked for.
+  const view = runs.view;
+  const asked = view ? { json: view.mode.json, markdownPath: view.mode.markdownPath } : start;
+  if ((asked.json || asked.markdownPath !== undefined) && !view?.reportShown) {
+    const [{ printEarlyEnd }, { Output }] = await Promise.all([import('./render/printer.js'), import('./render/output.js')]);
+    printEarlyEnd(view?.output ?? new Output(), endingReport(start.command, end, start.started), asked);
   }
   return ExitCode[failureClass];
-}
-
-function failureClassOf(exitCode: number): FailureClass {
-  return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).find((k): k is FailureClass => k !== 'ok' && ExitCode[k] === exitCode) ?? 'internal';
 }
 
 /** @inquirer/prompts rejects with ExitPromptError when the user presses Ctrl-C in a prompt. */

@@ -7,32 +7,25 @@ import { runDnsChecks } from '../dns/checks.js';
 import { createDnsClient } from '../dns/resolver.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import type { Report } from '../report/model.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { safeLine } from '../safety/text.js';
+import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, type GlobalOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout } from './options.js';
+import type { RunContext } from './run.js';
 import { Session } from './session.js';
-
-/** The DNS options of `dns` and `doctor`; --dns-server is global (cli.ts). */
-export interface DnsOptions extends GlobalOptions {
-  /** Check DKIM at these selectors instead of the provider's fixed ones. */
-  dkimSelector?: string[];
-}
-
-export interface DnsCommandOptions extends DnsOptions {
-  provider?: string;
-  strict?: boolean;
-}
 
 /**
  * `mailcheck dns [domain]`: the sending domain's MX, SPF, DKIM and DMARC, judged for the provider
  * in use. The domain defaults to the sender's; with a domain argument no configuration is needed,
  * and a configuration that is there only names the provider.
  */
-export async function runDns(domainArg: string | undefined, options: DnsCommandOptions, signal: AbortSignal): Promise<number> {
+export async function runDns(domainArg: string | undefined, options: CommandOptions<'dns'>, run: RunContext): Promise<Report> {
+  const { signal } = run;
   const timeoutMs = parseTimeout(options.timeout);
   const server = dnsServerFromFlag(options.dnsServer);
-  const loaded = loadConfig({ env: process.env, flags: {}, ...(options.dotenv ? { envFiles: options.dotenv } : {}) });
+  const loaded = loadConfig({ env: run.env, flags: {}, ...(options.dotenv ? { envFiles: options.dotenv } : {}) });
   const domain = domainArg !== undefined ? domainFromArgument(domainArg) : senderDomain(loaded);
   if (!domain) {
     throw new UserError(
@@ -43,23 +36,18 @@ export async function runDns(domainArg: string | undefined, options: DnsCommandO
   }
   const who = options.provider !== undefined ? providerFromFlag(options.provider) : providerOf(loaded);
 
-  const live = new Live(options);
+  const live = new Live(run.view);
   // This command judges DNS, not the configuration: its lint findings (a half-set block) are doctor's business.
-  const session = new Session('dns', { ...loaded, lint: [] }, live);
-  session.printHeader();
+  const session = await Session.open('dns', { ...loaded, lint: [] }, live);
+  session.showHeader();
   session.showTranscript(
     `DNS records of ${domain}, for ${who.provider ? `${who.provider.label} (${who.providerReason})` : 'an unknown provider'}${server ? `, asking ${server}` : ''}`,
   );
-  live.progress.update(`reading the DNS records of ${domain}…`);
+  run.view.progress.update(`reading the DNS records of ${domain}…`);
   const dns = createDnsClient({ timeoutMs, recorder: live.recorder, signal, ...(server ? { server } : {}) });
   const judged = await runDnsChecks({ domain, ...who, ...(options.dkimSelector ? { selectors: options.dkimSelector } : {}) }, dns);
-  if (signal.aborted) return session.finishInterrupted({ checks: judged.checks }).result.exitCode;
-  const report = session.finish({ checks: judged.checks, diagnoses: judged.diagnoses }, options.strict === true);
-  if (session.mode.githubActions) {
-    const { emitGithubActions } = await import('../render/github.js');
-    emitGithubActions(report, { output: session.output, env: process.env, json: session.mode.json });
-  }
-  return report.result.exitCode;
+  if (signal.aborted) return session.finishInterrupted({ checks: judged.checks });
+  return session.finish({ checks: judged.checks, diagnoses: judged.diagnoses }, options.strict === true);
 }
 
 /**

@@ -1,38 +1,33 @@
 import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
-import type { DnsOptions } from './dns.js';
+import type { Report } from '../report/model.js';
+import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag } from './options.js';
+import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { Session } from './session.js';
 
-export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOptions {
-  /** Walk through DATA and send one real message; without it nothing is ever sent. */
-  send?: boolean;
-  /** Warnings fail the run (exit 11). */
-  strict?: boolean;
-  /** Resend's SMTP relay: also check the SMTP password as a key against the Resend API. */
-  apiCheck?: boolean;
-  /** commander's --no-dns gives dns: false. */
-  dns?: boolean;
-  /** Against the embedded server on loopback (no DNS checks: its domain is reserved). */
-  sandbox?: boolean;
-}
+/** Without --send nothing is ever sent; --no-dns gives `dns: false`; --sandbox has no DNS checks (its domain is reserved). */
+export type DoctorOptions = CommandOptions<'doctor'>;
 
 /**
- * `mailcheck doctor`: lint, then one network check for the active provider, then a report for
- * people, machines (--json) and GitHub Actions. Nothing is sent unless --send is given.
+ * `mailcheck doctor`: lint, then one network check for the active provider, then the DNS checks
+ * of the sender's domain, all in one report (for people, machines and GitHub Actions: the view
+ * decides). Nothing is sent unless --send is given.
  */
-export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Promise<number> {
+export async function runDoctor(options: DoctorOptions, run: RunContext): Promise<Report> {
+  const { signal } = run;
   const timeoutMs = parseTimeout(options.timeout);
   const recipient = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
   const sandbox = await sandboxFromFlag(options);
   try {
-    const loaded = await runConfig(options, sandbox);
+    const loaded = await runConfig(options, sandbox, run.env);
     const ca = sandbox ? sandbox.ca : caFile;
-    const live = new Live(options);
+    const live = new Live(run.view);
     const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
-    // Started before the report's modules load: they load while the server is still answering.
+    // Started before the view has loaded its printer: that loads while the server is still answering.
     const running =
       check &&
       live.start(check, {
@@ -43,15 +38,14 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
         ...(ca ? { ca } : {}),
         ...(dnsServer ? { dnsServer } : {}),
       });
-    const { Session } = await import('./session.js');
-    const session = new Session('doctor', loaded, live);
-    session.printHeader();
+    const session = await Session.open('doctor', loaded, live);
+    session.showHeader();
 
     let findings: NetworkFindings = { checks: [], diagnoses: [] };
     if (check && running) {
       session.showTranscript(check.title);
       findings = await running;
-      if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
+      if (signal.aborted) return session.finishInterrupted(findings);
       // The sandbox's sender domain (mailcheck.test) is reserved: no DNS anywhere has records for it.
       if (options.dns !== false && !sandbox) {
         const { withDnsFindings } = await import('./dns.js');
@@ -62,15 +56,10 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
           live.recorder,
           signal,
         );
-        if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
+        if (signal.aborted) return session.finishInterrupted(findings);
       }
     }
-    const report = session.finish(findings, options.strict === true);
-    if (session.mode.githubActions) {
-      const { emitGithubActions } = await import('../render/github.js');
-      emitGithubActions(report, { output: session.output, env: process.env, json: session.mode.json });
-    }
-    return report.result.exitCode;
+    return session.finish(findings, options.strict === true);
   } finally {
     await sandbox?.close();
   }

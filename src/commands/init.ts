@@ -12,18 +12,16 @@ import type { EnvChange } from '../interactive/env-edit.js';
 import { explainPreset, findPreset, isRegion, presetIds, presets, type Preset, type PresetId, type SmtpPreset } from '../interactive/presets.js';
 import { terminalPrompter, type Prompter, type Validate } from '../interactive/prompter.js';
 import { proposeEnvChanges } from '../interactive/propose-env.js';
-import { detectOutputMode } from '../render/mode.js';
-import { Output } from '../render/output.js';
+import type { Output } from '../render/output.js';
+import type { Report } from '../report/model.js';
+import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin } from './options.js';
+import type { Env, RunContext } from './run.js';
 import { Session } from './session.js';
 
-export interface InitOptions extends GlobalOptions, SmtpFlagOptions {
-  provider?: string;
-  region?: string;
-  /** Without a terminal, the explicit yes to writing the .env file. */
-  write?: boolean;
-}
+/** Without a terminal, `write` is the explicit yes to writing the .env file. */
+export type InitOptions = CommandOptions<'init'>;
 
 export interface InitDeps {
   /** Who answers the questions; on a terminal it is created here. Tests drive the real prompts. */
@@ -39,18 +37,18 @@ type Values = Partial<Record<SettingKey, Setting>>;
  * (each explained), ask for the rest, check it live, and on success offer to write `.env`.
  * Every question has a flag, so the same setup runs without a terminal; writing then needs --write.
  */
-export async function runInit(options: InitOptions, signal: AbortSignal, deps: InitDeps = {}): Promise<number> {
+export async function runInit(options: InitOptions, run: RunContext, deps: InitDeps = {}): Promise<Report> {
+  const { signal, env, view } = run;
   const timeoutMs = parseTimeout(options.timeout);
   const ca = deps.ca ?? readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
-  const mode = detectOutputMode(options, process.env, process.stdin, process.stdout);
-  const prompter = deps.prompter ?? (mode.interactive ? await terminalPrompter() : undefined);
+  const prompter = deps.prompter ?? (view.interactive ? await terminalPrompter() : undefined);
   const target = options.dotenv?.at(-1) ?? '.env';
   // What is configured already: the variable names in use (SMTP_PASS stays SMTP_PASS) and the
   // provider to suggest. A missing target is fine: init creates it.
-  const current = loadConfig({ env: process.env, envFiles: (options.dotenv ?? [target]).filter((file) => existsSync(file)) });
-  const questions = new Questions(prompter, options.passwordStdin ? await readPasswordFromStdin() : undefined);
-  const guide = new Output();
+  const current = loadConfig({ env, envFiles: (options.dotenv ?? [target]).filter((file) => existsSync(file)) });
+  const questions = new Questions(prompter, options.passwordStdin ? await readPasswordFromStdin() : undefined, env);
+  const guide = view.output;
 
   const preset = await questions.choosePreset(options.provider, suggestedPreset(current));
   const values = preset.kind === 'smtp' ? await askSmtp(preset, options, questions, current, guide) : await askResendApi(options, questions, current, guide);
@@ -63,9 +61,9 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   questions.failIfMissing();
 
   const loaded = loadedFrom({ settings: values, files: [], candidates: [], notes: [] });
-  const live = new Live(options);
-  const session = new Session('init', loaded, live);
-  session.printHeader();
+  const live = new Live(view);
+  const session = await Session.open('init', loaded, live);
+  session.showHeader();
   const check = networkCheckFor(loaded, true);
   let findings: NetworkFindings = { checks: [], diagnoses: [] };
   if (check) {
@@ -78,27 +76,27 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
       ...(ca ? { ca } : {}),
       ...(dnsServer ? { dnsServer } : {}),
     });
-    if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
+    if (signal.aborted) return session.finishInterrupted(findings);
   }
   const report = session.finish(findings);
   if (!report.result.ok) {
-    session.output.err(`\nNothing was written to ${target}. Change what the diagnosis names and run \`mailcheck init\` again.\n`);
-    return report.result.exitCode;
+    view.output.err(`\nNothing was written to ${target}. Change what the diagnosis names and run \`mailcheck init\` again.\n`);
+    return report;
   }
 
   const changes = changesFor(preset, values);
-  warnAboutEnvironment(changes, target, session.output);
+  warnAboutEnvironment(changes, target, view.output, env);
   const outcome = await proposeEnvChanges({
     path: target,
     changes,
-    output: session.output,
-    color: session.mode.color,
+    output: view.output,
+    color: view.color,
     confirm: prompter ? () => prompter.confirm({ message: `Write these values to ${target}?`, default: false }) : async () => options.write === true,
     ...(preset.kind === 'smtp' && preset.user.kind === 'secret' ? { secretNames: [values.user!.name] } : {}),
     ...(prompter ? { ask: (message: string) => prompter.confirm({ message, default: true }) } : {}),
   });
-  if (!prompter && outcome.kind === 'declined') session.output.err('Run again with --write to save them.\n');
-  return report.result.exitCode;
+  if (!prompter && outcome.kind === 'declined') view.output.err('Run again with --write to save them.\n');
+  return report;
 }
 
 // --- questions --------------------------------------------------------------------------------
@@ -117,6 +115,7 @@ class Questions {
   constructor(
     private readonly prompter: Prompter | undefined,
     private readonly secretFromStdin: string | undefined,
+    private readonly env: Env,
   ) {}
 
   /** The flag's value, checked like a typed answer would be; undefined when the flag was not given. */
@@ -139,8 +138,8 @@ class Questions {
   async secret(variables: readonly string[], message: string, validate: Validate): Promise<Answer | undefined> {
     if (this.secretFromStdin !== undefined) return { value: this.secretFromStdin, source: { kind: 'stdin', flag: '--password-stdin' } };
     if (this.prompter) return { value: await this.prompter.password({ message, validate }), source: yourAnswer };
-    const name = variables.find((v) => process.env[v] !== undefined && process.env[v] !== '');
-    if (name) return { value: process.env[name]!, source: { kind: 'env' } };
+    const name = variables.find((v) => this.env[v] !== undefined && this.env[v] !== '');
+    if (name) return { value: this.env[name]!, source: { kind: 'env' } };
     this.missing.push(`--password-stdin (or ${variables[0]})`);
     return undefined;
   }
@@ -292,9 +291,9 @@ function changesFor(preset: Preset, values: Values): EnvChange[] {
 }
 
 /** A variable exported in the shell wins over the file: say so, or the new value seems ignored. */
-function warnAboutEnvironment(changes: readonly EnvChange[], target: string, output: Output): void {
+function warnAboutEnvironment(changes: readonly EnvChange[], target: string, output: Output, env: Env): void {
   for (const change of changes) {
-    const exported = process.env[change.name];
+    const exported = env[change.name];
     if (exported === undefined || ('value' in change && exported === change.value)) continue;
     output.err(
       `Note: ${change.name} is also set in the environment, which wins over ${target}; unset it there (unset ${change.name}) for the file to take effect.\n`,

@@ -1,37 +1,26 @@
-import { isatty } from 'node:tty';
 import type { NetworkCheck, NetworkContext, NetworkFindings } from '../checks/network.js';
-import { detectOutputMode, type OutputMode } from '../render/mode.js';
-import { createProgress, type Progress } from '../render/progress.js';
+import type { View } from '../render/view.js';
 import { TranscriptRecorder } from '../report/transcript.js';
-import type { GlobalOptions } from './options.js';
 
 /**
- * What a command shows while its check runs: the output mode, the spinner, and the transcript as
- * it is recorded. It is cheap to load, so a check can start with it before the modules that
- * print the report (Session) have loaded; they load while the server is still answering.
+ * A command's check while it runs: the transcript as it is recorded, and the spinner's step. A
+ * check can start with it before the view has loaded what prints the report (`View.ready`);
+ * that loads while the server is still answering.
  */
 export class Live {
-  readonly mode: OutputMode;
-  readonly progress: Progress;
-  readonly recorder: TranscriptRecorder;
+  readonly recorder = new TranscriptRecorder();
   /** When the command began, for the report's total time (the check may start before Session exists). */
   readonly started = performance.now();
   private step: string | undefined;
   private checkRunning = false;
   private shown = false;
 
-  constructor(options: GlobalOptions) {
-    // Whether stdin is a terminal, without process.stdin: its getter builds a stream for fd 0
-    // (~3 ms), which a check that never reads stdin does not need.
-    this.mode = detectOutputMode(options, process.env, { isTTY: isatty(0) }, process.stdout);
-    this.progress = createProgress(this.mode);
-    this.recorder = new TranscriptRecorder();
-  }
+  constructor(readonly view: View) {}
 
   /**
    * Starts `check` now. A check reports failures in its findings, so a rejection is a bug: it
-   * must reach main's handler through the caller's `await`, not crash the process as an
-   * unhandled rejection while Session is still loading.
+   * must reach the caller's handler through its `await`, not crash the process as an unhandled
+   * rejection while the view is still loading.
    */
   start(check: NetworkCheck, ctx: Omit<NetworkContext, 'recorder' | 'onProgress'>): Promise<NetworkFindings> {
     this.checkRunning = true;
@@ -49,11 +38,11 @@ export class Live {
    */
   show(): void {
     this.shown = true;
-    if (this.checkRunning && this.step) this.progress.update(this.step);
+    if (this.checkRunning && this.step) this.view.progress.update(this.step);
   }
 
   private onStep(text: string): void {
     this.step = text;
-    if (this.shown && this.checkRunning) this.progress.update(text);
+    if (this.shown && this.checkRunning) this.view.progress.update(text);
   }
 }

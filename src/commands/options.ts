@@ -7,33 +7,7 @@ import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { FileReadError, readBoundedText } from '../safety/files.js';
 import { safeLine } from '../safety/text.js';
-import type { ModeInput } from '../render/mode.js';
-
-/** Options every command accepts (declared once on the program in cli.ts). */
-export interface GlobalOptions extends ModeInput {
-  /** --dotenv and --env-file, in the order given (cli.ts keeps one list for both spellings). */
-  dotenv?: string[];
-  /** Also write the report as Markdown to this path (render/markdown.ts). */
-  report?: string;
-  timeout?: string;
-  /** The DNS server every DNS query goes to: the DNS checks, and the lookups of the SMTP host and the Resend API host. */
-  dnsServer?: string;
-}
-
-/** The SMTP overrides `test`, `doctor` and `init` accept; the password is deliberately not among them. */
-export interface SmtpFlagOptions {
-  host?: string;
-  port?: string;
-  user?: string;
-  secure?: string;
-  from?: string;
-  to?: string;
-  passwordStdin?: boolean;
-  /** test and doctor: an OAuth 2.0 access token on stdin (for servers that take only XOAUTH2). */
-  oauth2TokenStdin?: boolean;
-  /** A PEM file of CA certificates to trust for the SMTP server instead of Node's built-in roots. */
-  caFile?: string;
-}
+import type { SmtpFlagOptions } from './flags.js';
 
 export const defaultTimeoutMs = 5000;
 

@@ -6,28 +6,21 @@ import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { probeMatrix } from '../probe/matrix.js';
 import { recommend } from '../probe/recommend.js';
-import { renderProbe } from '../render/probe-grid.js';
 import { checkProbeHost, parsePortList, portsToProbe, resolveAddresses } from '../probe/targets.js';
+import type { Report } from '../report/model.js';
 import type { ProbeMode, ProbeReport } from '../report/probe.js';
 import { probeVerdict } from '../probe/verdict.js';
 import type { Sandbox } from '../sandbox/server.js';
 import { safeLine } from '../safety/text.js';
+import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
+import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, type GlobalOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile } from './options.js';
 import { Session } from './session.js';
 
-export interface ProbeOptions extends GlobalOptions {
-  /** "465,587": replaces the default port list (the configured port is always added). */
-  ports?: string;
-  /** Also log in with the configured credentials on every combination that works over TLS. */
-  auth?: boolean;
-  passwordStdin?: boolean;
-  /** A PEM file of CA certificates to trust instead of Node's built-in roots. */
-  caFile?: string;
-  /** Probe the embedded server on loopback instead of a real host. */
-  sandbox?: boolean;
-}
+/** `ports` ("465,587") replaces the default port list (the configured port is always added). */
+export type ProbeOptions = CommandOptions<'probe'>;
 
 /** Short, because every attempt runs at once and silent ports are common: the probe takes about this long. */
 export const defaultProbeTimeoutMs = 3000;
@@ -37,7 +30,7 @@ export const defaultProbeTimeoutMs = 3000;
  * SMTP_PORT and SMTP_SECURE lines for the best combination that works.
  * `options.timeout` is undefined unless the user gave --timeout (the global default is for walks).
  */
-export async function runProbe(hostArgument: string | undefined, options: ProbeOptions, signal: AbortSignal): Promise<number> {
+export async function runProbe(hostArgument: string | undefined, options: ProbeOptions, run: RunContext): Promise<Report> {
   const timeoutMs = options.timeout === undefined ? defaultProbeTimeoutMs : parseTimeout(options.timeout);
   const explicitPorts = options.ports === undefined ? undefined : parsePortList(options.ports);
   const caFile = readCaFile(options.caFile);
@@ -49,7 +42,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
     );
   const sandbox = await sandboxFromFlag(options);
   try {
-    return await probe(hostArgument, options, signal, timeoutMs, explicitPorts, sandbox ? sandbox.ca : caFile, sandbox);
+    return await probe(hostArgument, options, run, timeoutMs, explicitPorts, sandbox ? sandbox.ca : caFile, sandbox);
   } finally {
     await sandbox?.close();
   }
@@ -58,14 +51,15 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
 async function probe(
   hostArgument: string | undefined,
   options: ProbeOptions,
-  signal: AbortSignal,
+  run: RunContext,
   timeoutMs: number,
   explicitPorts: number[] | undefined,
   ca: string | undefined,
   sandbox: Sandbox | undefined,
-): Promise<number> {
+): Promise<Report> {
+  const { signal } = run;
   const dnsServer = dnsServerFromFlag(options.dnsServer);
-  const loaded = await runConfig(options, sandbox);
+  const loaded = await runConfig(options, sandbox, run.env);
   const settings = loaded.config.settings;
   const configuredHost = settings.host?.value.trim().replace(/\.$/, '') || undefined;
   if (hostArgument === undefined && configuredHost === undefined) {
@@ -82,9 +76,9 @@ async function probe(
 
   // Configuration lint is doctor's job: a probe needs nothing but a host, and its exit code
   // says what the network showed.
-  const session = new Session('probe', { ...loaded, lint: [] }, new Live(options));
-  if (sameHost) session.printHeader();
-  const progress = session.progress;
+  const session = await Session.open('probe', { ...loaded, lint: [] }, new Live(run.view));
+  if (sameHost) session.showHeader();
+  const progress = run.view.progress;
   progress.update(`resolving ${host}…`);
   // The sandbox listens on one port; the default list would only add refusals from other loopback ports.
   const ports = portsToProbe(explicitPorts ?? (sandbox ? [] : undefined), configuredPort);
@@ -103,7 +97,7 @@ async function probe(
       checks: [{ id: 'probe.dns', status: 'fail', title: `resolve ${host}`, detail: resolved.failure.message }],
       diagnoses: [diagnosis],
       probe: report,
-    }).result.exitCode;
+    });
   }
   report.addresses = resolved.addresses;
   report.cells = await probeMatrix({
@@ -116,7 +110,7 @@ async function probe(
     ...(login ? { login } : {}),
     onProgress: (finished, total) => progress.update(`probing ${host}: ${finished} of ${total} attempts finished…`),
   });
-  if (signal.aborted) return session.finishInterrupted({ checks: [], probe: report }).result.exitCode;
+  if (signal.aborted) return session.finishInterrupted({ checks: [], probe: report });
   const recommendation = recommend({ cells: report.cells, names, ...(configured ? { configured } : {}) });
   if (recommendation) report.recommendation = recommendation;
   const { checks, diagnoses } = probeVerdict({
@@ -127,9 +121,8 @@ async function probe(
     ...(provider ? { provider } : {}),
     ...(login ? { user: login.user } : {}),
   });
-  progress.stop();
-  session.human?.extra(renderProbe(report, session.mode.color));
-  return session.finish({ checks, diagnoses, probe: report }).result.exitCode;
+  run.view.probeGrid(report);
+  return session.finish({ checks, diagnoses, probe: report });
 }
 
 function credentials(loaded: LoadedConfig): { user: string; password: string } {

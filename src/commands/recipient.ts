@@ -1,14 +1,14 @@
 import { parseAddress } from '../config/address.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
-import type { OutputMode } from '../render/mode.js';
+import type { View } from '../render/view.js';
 
 /**
  * A missing --to is asked for at a terminal; anywhere else it is a usage error, never a hang.
  * `suggestion` is a provider's test inbox (Resend's delivered@resend.dev), offered as the default.
  */
-export async function askRecipient(mode: OutputMode, suggestion?: string): Promise<string> {
-  if (!mode.interactive) {
+export async function askRecipient(view: Pick<View, 'interactive'>, suggestion?: string): Promise<string> {
+  if (!view.interactive) {
     const hint = suggestion
       ? `add --to ${suggestion} (Resend's test inbox), or --to you@example.com`
       : 'add --to you@example.com (Resend accounts can use delivered@resend.dev)';

@@ -4,7 +4,9 @@ import type { Setting } from '../config/source.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Sandbox } from '../sandbox/server.js';
-import { smtpFlags, stdinSecret, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import type { GlobalOptions, SmtpFlagOptions } from './flags.js';
+import { smtpFlags, stdinSecret } from './options.js';
+import type { Env } from './run.js';
 
 /**
  * --sandbox (test, doctor, probe): the embedded server on loopback, started only with the flag
@@ -38,12 +40,12 @@ export function sandboxConfig(sandbox: Sandbox): LoadedConfig {
 
 /**
  * The configuration a command runs with: the sandbox's own, or what the .env files, the
- * environment, the flags and stdin say (in that order of precedence; config/resolve.ts).
+ * environment (`env`: the process's, or the library caller's), the flags and stdin say (in that order of precedence; config/resolve.ts).
  */
-export async function runConfig(options: GlobalOptions & SmtpFlagOptions, sandbox: Sandbox | undefined): Promise<LoadedConfig> {
+export async function runConfig(options: GlobalOptions & SmtpFlagOptions, sandbox: Sandbox | undefined, env: Env): Promise<LoadedConfig> {
   if (sandbox) return sandboxConfig(sandbox);
   return loadConfig({
-    env: process.env,
+    env,
     flags: smtpFlags(options),
     ...(options.dotenv ? { envFiles: options.dotenv } : {}),
     ...(await stdinSecret(options)),

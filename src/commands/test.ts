@@ -1,27 +1,29 @@
 import { networkCheckFor, type NetworkCheck } from '../checks/network.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
+import type { Report } from '../report/model.js';
 import { resendTestRecipient } from '../resend/settings.js';
+import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag } from './options.js';
 import { askRecipient } from './recipient.js';
+import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
-import type { Session } from './session.js';
+import { Session } from './session.js';
 
-export interface TestOptions extends GlobalOptions, SmtpFlagOptions {
-  sandbox?: boolean;
-}
+export type TestOptions = CommandOptions<'test'>;
 
 /** `mailcheck test`: walk the whole session and send one real test message. */
-export async function runTest(options: TestOptions, signal: AbortSignal): Promise<number> {
+export async function runTest(options: TestOptions, run: RunContext): Promise<Report> {
+  const { signal } = run;
   const timeoutMs = parseTimeout(options.timeout);
   const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
   const sandbox = await sandboxFromFlag(options);
   try {
-    const loaded = await runConfig(options, sandbox);
-    const live = new Live(options);
+    const loaded = await runConfig(options, sandbox, run.env);
+    const live = new Live(run.view);
     const check = networkCheckFor(loaded, true);
     const ca = sandbox ? sandbox.ca : caFile;
     const start = (networkCheck: NetworkCheck, recipient: string) =>
@@ -32,39 +34,41 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
     let recipient = toFlag ?? sandbox?.recipient;
     let running = check && recipient !== undefined ? start(check, recipient) : undefined;
 
-    const { Session } = await import('./session.js');
-    const session = new Session('test', loaded, live);
-    session.printHeader();
-    if (loaded.detection.provider === 'none' && session.mode.interactive && !sandbox) {
-      session.output.err('\nNo email provider is configured yet: let us set one up (this is `mailcheck init`).\n');
-      return (await import('./init.js')).runInit(options, signal);
+    const session = await Session.open('test', loaded, live);
+    session.showHeader();
+    if (loaded.detection.provider === 'none' && run.view.interactive && !sandbox) {
+      run.view.output.err('\nNo email provider is configured yet: let us set one up (this is `mailcheck init`).\n');
+      return (await import('./init.js')).runInit(options, run);
     }
     if (!check) {
-      const exitCode = session.finish({ checks: [], diagnoses: [] }).result.exitCode;
+      const report = session.finish({ checks: [], diagnoses: [] });
       return offerFix(
         session,
         loaded.lint.filter((f) => f.status === 'fail'),
-        exitCode,
-        () => runTest(options, signal),
+        report,
+        () => runTest(options, run),
       );
     }
     if (running === undefined) {
-      recipient = await askRecipient(session.mode, loaded.detection.provider === 'resend' ? resendTestRecipient : undefined);
+      recipient = await askRecipient(run.view, loaded.detection.provider === 'resend' ? resendTestRecipient : undefined);
       running = start(check, recipient);
     }
     session.showTranscript(check.title);
     const findings = await running;
-    if (signal.aborted) return session.finishInterrupted(findings).result.exitCode;
-    const exitCode = session.finish(findings).result.exitCode;
-    return offerFix(session, findings.diagnoses, exitCode, () => runTest({ ...options, ...(recipient !== undefined ? { to: recipient } : {}) }, signal));
+    if (signal.aborted) return session.finishInterrupted(findings);
+    const report = session.finish(findings);
+    return offerFix(session, findings.diagnoses, report, () => runTest({ ...options, ...(recipient !== undefined ? { to: recipient } : {}) }, run));
   } finally {
     await sandbox?.close();
   }
 }
 
-/** The fix offer and its prompts load only when a run failed at a terminal (it asks what to change). */
-async function offerFix(session: Session, problems: readonly Problem[], exitCode: number, rerun: () => Promise<number>): Promise<number> {
-  if (exitCode === ExitCode.ok || !session.mode.interactive) return exitCode;
+/**
+ * The fix offer and its prompts load only when a run failed at a terminal (it asks what to
+ * change). After a fix and a run again, the new run's report is the one that counts.
+ */
+async function offerFix(session: Session, problems: readonly Problem[], report: Report, rerun: () => Promise<Report>): Promise<Report> {
+  if (report.result.exitCode === ExitCode.ok || !session.view.interactive) return report;
   const { offerFixAfterFailure } = await import('../interactive/fix-offer.js');
-  return offerFixAfterFailure(session, problems, exitCode, rerun);
+  return offerFixAfterFailure(session, problems, report, rerun);
 }

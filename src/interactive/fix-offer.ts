@@ -11,8 +11,9 @@ import { parsePort } from '../config/smtp-settings.js';
 import { describeSource, type Source } from '../config/source.js';
 import { variableNames, type SettingKey } from '../config/variables.js';
 import { ExitCode } from '../exit-codes.js';
-import type { OutputMode } from '../render/mode.js';
 import type { Output } from '../render/output.js';
+import type { View } from '../render/view.js';
+import type { Report } from '../report/model.js';
 import type { DiagnosisId } from '../checks/diagnosis-ids.js';
 import type { EnvChange } from './env-edit.js';
 import { terminalPrompter, type Prompter } from './prompter.js';
@@ -140,21 +141,21 @@ export async function offerFix(o: FixOfferOptions): Promise<'rerun' | 'done'> {
   return (await o.prompter.confirm({ message: `Run the check again with the new ${values}?`, default: true })) ? 'rerun' : 'done';
 }
 
-/**
- * For a command that just failed: on a terminal, offer the concrete fixes, and run the check
- * again through `rerun` when the person asks; otherwise (or when nothing applies) keep `exitCode`.
- */
 /** What a fix offer needs of the command that failed (commands/session.ts provides it). */
 export interface FailedRun {
-  mode: Pick<OutputMode, 'interactive' | 'color'>;
-  output: Output;
+  view: Pick<View, 'interactive' | 'color' | 'output'>;
   loaded: LoadedConfig;
 }
 
-export async function offerFixAfterFailure(session: FailedRun, problems: readonly Problem[], exitCode: number, rerun: () => Promise<number>): Promise<number> {
-  if (exitCode === ExitCode.ok || !session.mode.interactive) return exitCode;
-  const plans = planFixes(problems, session.loaded);
-  if (plans.length === 0) return exitCode;
-  const next = await offerFix({ plans, output: session.output, color: session.mode.color, prompter: await terminalPrompter() });
-  return next === 'rerun' ? rerun() : exitCode;
+/**
+ * For a command that just failed: on a terminal, offer the concrete fixes, and run the check
+ * again through `rerun` when the person asks (its report then counts); otherwise, or when
+ * nothing applies, the failed run's `report` stands.
+ */
+export async function offerFixAfterFailure(run: FailedRun, problems: readonly Problem[], report: Report, rerun: () => Promise<Report>): Promise<Report> {
+  if (report.result.exitCode === ExitCode.ok || !run.view.interactive) return report;
+  const plans = planFixes(problems, run.loaded);
+  if (plans.length === 0) return report;
+  const next = await offerFix({ plans, output: run.view.output, color: run.view.color, prompter: await terminalPrompter() });
+  return next === 'rerun' ? rerun() : report;
 }

@@ -1,12 +1,8 @@
 import type { Report } from '../report/model.js';
 import type { Output } from './output.js';
 
-/** `--json` promises exactly one document on stdout: main writes one for an early end only if none was written. */
-let documentWritten = false;
-
 /** One JSON document on stdout, nothing else there. Keys are documented in the README. */
 export function renderJson(output: Output, report: Report): void {
-  documentWritten = true;
   output.out(`${asciiJson(report)}\n`);
 }
 
@@ -19,8 +15,4 @@ function asciiJson(value: unknown): string {
   return JSON.stringify(value, null, 2)
     .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(/##\[/g, '##\\u005b');
-}
-
-export function jsonDocumentWritten(): boolean {
-  return documentWritten;
 }

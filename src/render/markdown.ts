@@ -1,6 +1,9 @@
+import { closeSync, constants, openSync, statSync, writeFileSync } from 'node:fs';
 import type { Report } from '../report/model.js';
 import { transcriptMark } from '../report/transcript.js';
+import { safeLine } from '../safety/text.js';
 import { markdownText as md, statusIcon, verdict } from './github.js';
+import type { Output } from './output.js';
 
 /**
  * `--report <path>`: the whole report as Markdown to paste into an issue. Everything in it is
@@ -50,4 +53,25 @@ export function markdownReport(report: Report): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * --report: the report is already printed, so a file that cannot be written is said on stderr
+ * and does not change the verdict (as with GITHUB_STEP_SUMMARY).
+ */
+export function writeMarkdownReport(path: string, report: Report, output: Output): void {
+  try {
+    // O_NONBLOCK: a FIFO nobody reads would block the open forever; a device is refused (ENXIO or below).
+    const existing = statSync(path, { throwIfNoEntry: false });
+    if (existing && !existing.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
+    const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NONBLOCK ?? 0), 0o644);
+    try {
+      writeFileSync(fd, markdownReport(report));
+    } finally {
+      closeSync(fd);
+    }
+    output.err(`mailcheck: report written to ${safeLine(path)} (secrets masked: paste it into an issue)\n`);
+  } catch (error) {
+    output.err(`mailcheck: could not write the report to ${safeLine(path)} (${(error as NodeJS.ErrnoException).code ?? 'error'})\n`);
+  }
 }

@@ -9,10 +9,11 @@ export interface Progress {
   stop(): void;
 }
 
-const silent: Progress = { update() {}, around: (print) => print(), stop() {} };
+/** No spinner: for every run that is not a person at a terminal, and for the library. */
+export const silentProgress: Progress = { update() {}, around: (print) => print(), stop() {} };
 
 export function createProgress(mode: OutputMode): Progress {
-  return mode.interactive ? new Spinner() : silent;
+  return mode.interactive ? new Spinner() : silentProgress;
 }
 
 /**

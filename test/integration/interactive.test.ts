@@ -11,7 +11,7 @@ import { confirm, input, password, select } from '@inquirer/prompts';
 import { render } from '@inquirer/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runSmtpCheck } from '../../src/checks/smtp.js';
-import { runInit } from '../../src/commands/init.js';
+import { runInit, type InitDeps, type InitOptions } from '../../src/commands/init.js';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
 import { toSmtpSettings } from '../../src/config/smtp-settings.js';
 import { UserError } from '../../src/errors.js';
@@ -19,6 +19,7 @@ import { ExitCode } from '../../src/exit-codes.js';
 import { offerFix, planFixes } from '../../src/interactive/fix-offer.js';
 import type { Prompter } from '../../src/interactive/prompter.js';
 import { Output } from '../../src/render/output.js';
+import { TerminalView } from '../../src/render/terminal.js';
 import { TranscriptRecorder } from '../../src/report/transcript.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { startTestServer, type TestServer } from '../fixtures/smtp-server.js';
@@ -104,6 +105,12 @@ let envPath: string;
 const signal = new AbortController().signal;
 const quiet = { color: false, input: false, timeout: '5s' };
 
+/** `mailcheck init` as the CLI runs it (its terminal view, the process's environment), to its exit code. */
+async function init(options: InitOptions, deps?: InitDeps): Promise<number> {
+  const report = await runInit(options, { signal, env: process.env, view: new TerminalView(options, process.env) }, deps);
+  return report.result.exitCode;
+}
+
 beforeAll(async () => {
   ca = (await localhostCert()).cert;
   server = await startTestServer({ user: 'user', password: 'secret' });
@@ -137,7 +144,7 @@ describe('mailcheck init on a terminal', () => {
   it('creates a new .env, readable by its owner only, after a live check and a yes', async () => {
     const messagesBefore = server.log.messages.length;
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values to .*\.env\?/, answer: true }]);
-    const code = await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca });
+    const code = await init({ ...quiet, dotenv: [envPath] }, { prompter, ca });
     expect(code).toBe(ExitCode.ok);
     expect(prompter.remaining()).toBe(0);
     expect(await readFile(envPath, 'utf8')).toBe(writtenBlock());
@@ -154,7 +161,7 @@ describe('mailcheck init on a terminal', () => {
       { expect: /Write these values to .*\.env\?/, answer: true },
       { expect: /^Add \/\.env and \/\.env\.bak\* to .*\.gitignore\?/, answer: true },
     ]);
-    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(await init({ ...quiet, dotenv: [envPath] }, { prompter, ca })).toBe(ExitCode.ok);
     expect(prompter.remaining()).toBe(0);
     expect(await readFile(join(dir, '.gitignore'), 'utf8')).toBe('# written by mailcheck: these hold secrets\n/.env\n/.env.bak*\n');
     // git itself now says so, for this backup and the ones to come.
@@ -164,13 +171,13 @@ describe('mailcheck init on a terminal', () => {
   it('inside a git work tree, a no leaves .gitignore alone; where .env is ignored already, nothing is asked', async () => {
     execFileSync('git', ['init', '-q', dir]);
     const declined = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }, { expect: /^Add \/\.env to/, answer: false }]);
-    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter: declined, ca })).toBe(ExitCode.ok);
+    expect(await init({ ...quiet, dotenv: [envPath] }, { prompter: declined, ca })).toBe(ExitCode.ok);
     expect(declined.remaining()).toBe(0);
     expect((await readdir(dir)).sort()).toEqual(['.env', '.git']);
     await writeFile(join(dir, '.gitignore'), '.env*\n');
     const ignored = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }]);
     await writeFile(envPath, '');
-    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter: ignored, ca })).toBe(ExitCode.ok);
+    expect(await init({ ...quiet, dotenv: [envPath] }, { prompter: ignored, ca })).toBe(ExitCode.ok);
     expect(ignored.remaining()).toBe(0);
   });
 
@@ -189,7 +196,7 @@ describe('mailcheck init on a terminal', () => {
     await writeFile(envPath, original);
     await chmod(envPath, 0o640);
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: true }]);
-    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(await init({ ...quiet, dotenv: [envPath] }, { prompter, ca })).toBe(ExitCode.ok);
     expect(await readFile(envPath, 'utf8')).toBe(
       [
         '# shop configuration',
@@ -218,21 +225,21 @@ describe('mailcheck init on a terminal', () => {
     await writeFile(envPath, original);
     const steps = otherSmtpSteps().slice(0, 5);
     const prompter = scripted([...steps, { expect: /SMTP password/, interrupt: true }]);
-    await expect(runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
+    await expect(init({ ...quiet, dotenv: [envPath] }, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
     expect(await readFile(envPath, 'utf8')).toBe(original);
     expect(await readdir(dir)).toEqual(['.env']);
   });
 
   it('Ctrl-C at the final question, after a passing check, also writes nothing', async () => {
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, interrupt: true }]);
-    await expect(runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
+    await expect(init({ ...quiet, dotenv: [envPath] }, { prompter, ca })).rejects.toMatchObject({ name: 'ExitPromptError' });
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('a no at the final question writes nothing and still reports the passing check', async () => {
     await writeFile(envPath, 'A=1\n');
     const prompter = scripted([...otherSmtpSteps(), { expect: /Write these values/, answer: false }]);
-    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.ok);
+    expect(await init({ ...quiet, dotenv: [envPath] }, { prompter, ca })).toBe(ExitCode.ok);
     expect(await readFile(envPath, 'utf8')).toBe('A=1\n');
     expect(await readdir(dir)).toEqual(['.env']);
   });
@@ -240,14 +247,14 @@ describe('mailcheck init on a terminal', () => {
   it('writes nothing when the live check fails, and asks no more questions', async () => {
     const steps = otherSmtpSteps().map((s) => ('type' in s && s.type === 'secret' ? { ...s, type: 'wrong' } : s));
     const prompter = scripted(steps);
-    expect(await runInit({ ...quiet, dotenv: [envPath] }, signal, { prompter, ca })).toBe(ExitCode.auth);
+    expect(await init({ ...quiet, dotenv: [envPath] }, { prompter, ca })).toBe(ExitCode.auth);
     expect(await readdir(dir)).toEqual([]);
   });
 });
 
 describe('mailcheck init without a terminal', () => {
   it('names every missing answer instead of waiting for input', async () => {
-    const attempt = runInit({ ...quiet, dotenv: [envPath], provider: 'gmail' }, signal);
+    const attempt = init({ ...quiet, dotenv: [envPath], provider: 'gmail' });
     await expect(attempt).rejects.toBeInstanceOf(UserError);
     await expect(attempt).rejects.toMatchObject({
       exitCode: ExitCode.usage,
@@ -270,9 +277,9 @@ describe('mailcheck init without a terminal', () => {
     };
     process.env.SMTP_PASSWORD = 'secret';
     try {
-      expect(await runInit(flags, signal, { ca })).toBe(ExitCode.ok);
+      expect(await init(flags, { ca })).toBe(ExitCode.ok);
       expect(await readdir(dir)).toEqual([]);
-      expect(await runInit({ ...flags, write: true }, signal, { ca })).toBe(ExitCode.ok);
+      expect(await init({ ...flags, write: true }, { ca })).toBe(ExitCode.ok);
     } finally {
       delete process.env.SMTP_PASSWORD;
     }

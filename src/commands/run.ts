@@ -1,0 +1,23 @@
+import type { View } from '../render/view.js';
+
+/** Environment variables as a plain object: the process's own in the CLI, the caller's in the library. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What a command runs with besides its options. The CLI passes the process's environment and
+ * its terminal view; the library passes the caller's variables and a view that shows nothing.
+ * Commands read no other environment and print through nothing but the view.
+ */
+export interface RunContext {
+  /** Aborted on Ctrl-C (the CLI) or by the caller's signal (the library): the run ends with what it has, exit 130. */
+  signal: AbortSignal;
+  env: Env;
+  view: View;
+}
+
+/**
+ * How long an interrupted run may take to report what it has. Sockets close on abort and a
+ * command reports within milliseconds; whatever does not listen to the signal (a --password-stdin
+ * pipe that stays open) must not hold the run longer: it then ends with a report of its own.
+ */
+export const interruptGraceMs = 500;
