@@ -13,7 +13,8 @@ const layers = [
   { name: 'render', path: '^src/render/' },
   { name: 'interactive', path: '^src/interactive/' },
   { name: 'commands', path: '^src/commands/' },
-  { name: 'cli', path: '^src/cli\\.ts$' },
+  // The two entry points: the CLI (bin/mailcheck.cjs) and the library (package.json `exports`).
+  { name: 'cli', path: '^src/(cli|api)\\.ts$' },
 ];
 
 const upward = layers.flatMap((lower, i) =>

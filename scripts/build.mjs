@@ -52,7 +52,12 @@ const LICENSE_TEXT_FROM_REPO = {
 rmSync(`${root}dist`, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: ['src/cli.ts', 'src/version.ts'],
+  // cli.js for the bin; index.js is the library (`import { doctor } from 'mailcheck-cli'`), sharing chunks with it.
+  entryPoints: [
+    { in: 'src/cli.ts', out: 'cli' },
+    { in: 'src/version.ts', out: 'version' },
+    { in: 'src/api.ts', out: 'index' },
+  ],
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -163,4 +168,4 @@ writeFileSync(
     ]),
   ].join('\n'),
 );
-if (!existsSync(`${root}dist/cli.js`)) throw new Error('esbuild wrote no dist/cli.js');
+for (const entry of ['cli.js', 'index.js']) if (!existsSync(`${root}dist/${entry}`)) throw new Error(`esbuild wrote no dist/${entry}`);

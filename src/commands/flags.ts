@@ -30,11 +30,18 @@ type Flags = Readonly<Record<string, FlagSpec>>;
 /** The value a flag gives the command: a list, a string, or a boolean. */
 type ValueOf<S extends FlagSpec> = S extends { repeat: true } ? string[] : S['flags'] extends `${string}<${string}>` ? string : boolean;
 
+/** ValueOf at run time, for checking the library's options: the same rule, read from the same spelling. */
+export function valueKind(spec: FlagSpec): 'list' | 'string' | 'boolean' {
+  return spec.repeat ? 'list' : /<[^>]+>/.test(spec.flags) ? 'string' : 'boolean';
+}
+
 /** The options a command receives from commander for these flags (each one absent unless given). */
 export type OptionsOf<T extends Flags> = { [K in keyof T]?: ValueOf<T[K]> };
 
-/** The same, without the flags only the command line has: what the library accepts. */
-export type LibraryOptionsOf<T extends Flags> = { [K in keyof T as T[K] extends { cliOnly: true } ? never : K]?: ValueOf<T[K]> };
+/** The same, without the flags only the command line has: what the library accepts (undefined counts as not given). */
+export type LibraryOptionsOf<T extends Flags> = {
+  [K in keyof T as T[K] extends { cliOnly: true } ? never : K]?: (T[K] extends { repeat: true } ? readonly string[] : ValueOf<T[K]>) | undefined;
+};
 
 const oauth2TokenStdin = {
   flags: '--oauth2-token-stdin',

@@ -243,21 +243,17 @@ function isRateLimit(f: ResendFailure): boolean {
 
 /**
  * The SDK prints failed responses to stderr when RESEND_DEBUG=true, past our redaction; every
- * request is in our transcript anyway, so it is kept off while the client is built (it reads
- * the variable only then).
+ * request is in our transcript anyway, so its debug flag (read from process.env once, by the
+ * constructor) is turned off on the instance. process.env itself is left alone: mailcheck may run
+ * inside someone else's program (the library), whose environment is not ours to change.
  */
 function createSdk(key: string, baseUrl: string, lookup: LookupFunction | undefined): Resend {
   // An empty key would make the SDK fall back to process.env.RESEND_API_KEY: a different key than the one checked.
   if (key === '') throw new Error('ResendClient needs a non-empty key (lint stops empty ones before this)');
-  const debug = process.env.RESEND_DEBUG;
-  delete process.env.RESEND_DEBUG;
-  try {
-    const sdk = new Resend(key, { baseUrl });
-    useBoundedFetch(sdk, baseUrl, lookup);
-    return sdk;
-  } finally {
-    if (debug !== undefined) process.env.RESEND_DEBUG = debug;
-  }
+  const sdk = new Resend(key, { baseUrl });
+  (sdk as unknown as { debug: boolean }).debug = false;
+  useBoundedFetch(sdk, baseUrl, lookup);
+  return sdk;
 }
 
 /** Far beyond any real answer (a list of 100 domains is ~50 KB); bounds what a hostile endpoint can cost. */
