@@ -1,24 +1,19 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import cmdShim from 'cmd-shim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { collect } from '../fixtures/cli.js';
+import { own, type Packed, packAndInstall, root } from '../fixtures/packed.js';
 import { ensureBuilt } from './cli-harness.js';
 
 /**
- * The package as a user gets it (issue 16): `npm pack`, then the tarball installed into a fresh
- * project with an empty npm cache and `--offline`. The install can only succeed offline if the
- * tarball asks for no dependency at all, so it is itself the check that dist/ is self-contained;
- * the installed copy then runs with no node_modules beside it but its own.
+ * The package as a user gets it: the tarball installed offline into a fresh project
+ * (test/fixtures/packed.ts), whose installed copy then runs with no node_modules beside it but its own.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
 /** The goal of issue 16: installing mailcheck adds at most this much. */
 const MAX_INSTALLED_BYTES = 5_000_000;
 const MAX_PACKAGES = 10;
@@ -26,20 +21,7 @@ const MAX_PACKAGES = 10;
 let work: string;
 let project: string;
 let installed: string;
-let packed: { filename: string; files: { path: string }[] };
-
-/** npm with its own empty cache, no registry traffic of its own accord, and no nagging. */
-function npm(args: string[], cwd: string) {
-  const env = {
-    PATH: process.env.PATH,
-    HOME: work,
-    npm_config_cache: join(work, 'npm-cache'),
-    npm_config_update_notifier: 'false',
-    npm_config_audit: 'false',
-    npm_config_fund: 'false',
-  };
-  return promisify(execFile)('npm', args, { cwd, env, maxBuffer: 16 * 1024 * 1024 });
-}
+let packed: Packed;
 
 function run(file: string, args: string[], cwd: string) {
   const child = spawn(file, args, { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,33 +53,22 @@ function packagesIn(nodeModules: string): string[] {
 
 beforeAll(async () => {
   await ensureBuilt();
-  work = mkdtempSync(join(tmpdir(), 'mailcheck-package-'));
-  // --ignore-scripts: `npm test` has just built dist/; `prepare` would only build it again.
-  const { stdout } = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work], root);
-  packed = JSON.parse(stdout)[0];
-  project = join(work, 'project');
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-project', version: '1.0.0', private: true }));
-  await npm(['install', '--offline', '--no-package-lock', join(work, packed.filename)], project).catch((error: Error) => {
-    throw new Error(
-      `installing the tarball offline failed: does package.json list a runtime dependency again? Everything belongs in the bundle.\n${error.message}`,
-    );
-  });
-  installed = join(project, 'node_modules', own.name);
+  packed = await packAndInstall('mailcheck-package-');
+  ({ work, project, installed } = packed);
 }, 120_000);
-afterAll(() => {
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => packed?.remove());
 
 describe('the packed tarball', () => {
   it('holds the program and its licences, and no source, tests or source maps', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths).toContain('bin/mailcheck.cjs');
     expect(paths).toContain('dist/cli.js');
+    expect(paths).toContain('dist/index.js');
+    expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/THIRD-PARTY-LICENSES.txt');
     expect(paths).toContain('schema/report.v1.json');
     const unexpected = paths.filter(
-      (p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
+      (p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|dist\/index\.d\.ts|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
     );
     expect(unexpected).toEqual([]);
   });
@@ -159,7 +130,7 @@ describe('the installed copy', () => {
       npm_config_offline: 'true',
       npm_config_update_notifier: 'false',
     };
-    const child = spawn('npx', ['--yes', '--package', join(work, packed.filename), '--', 'mailcheck', 'doctor', '--no-dns', '--dotenv', 'missing.env'], {
+    const child = spawn('npx', ['--yes', '--package', packed.tarball, '--', 'mailcheck', 'doctor', '--no-dns', '--dotenv', 'missing.env'], {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -211,7 +182,7 @@ describe('the shims npm writes for the packed bin', () => {
   beforeAll(async () => {
     unpacked = join(work, 'unpacked');
     mkdirSync(unpacked);
-    await promisify(execFile)('tar', ['-xzf', join(work, packed.filename), '-C', unpacked]);
+    await promisify(execFile)('tar', ['-xzf', packed.tarball, '-C', unpacked]);
     shims = join(work, 'shims');
     await cmdShim(join(unpacked, 'package', 'bin', 'mailcheck.cjs'), join(shims, 'mailcheck'));
   });

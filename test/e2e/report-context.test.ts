@@ -103,6 +103,24 @@ describe('--report <path>: Markdown for an issue', () => {
     expect(md).not.toContain(Buffer.from(`\0mailer\0${password}`).toString('base64'));
   });
 
+  it('a run that ends before it reads the configuration writes one too: a usage error, a missing env file', async () => {
+    const cwd = workDir();
+    const usage = await runCli(['doctor', '--bogus', '--report', 'usage.md'], { cwd });
+    expect(usage.code).toBe(ExitCode.usage);
+    expect(usage.stderr).toContain('report written to usage.md');
+    const early = readFileSync(join(cwd, 'usage.md'), 'utf8');
+    expect(early).toMatch(/^## mailcheck doctor: bad command line .*\(exit 2\)$/m);
+    expect(early).toContain('- provider: **unknown** (the run ended before the configuration was read)');
+    expect(early).toContain("- ended early: unknown option '--bogus'");
+    // --report=<path> too, and --json still prints its one document beside the file.
+    const config = await runCli(['doctor', '--json', '--dotenv', 'missing.env', '--report=config.md'], { cwd });
+    expect(config.code).toBe(ExitCode.config);
+    expect(JSON.parse(config.stdout).result.exitCode).toBe(ExitCode.config);
+    const missing = readFileSync(join(cwd, 'config.md'), 'utf8');
+    expect(missing).toMatch(/^## mailcheck doctor: configuration problem/);
+    expect(missing).toMatch(/^- ended early: cannot read the env file missing\.env: no such file .*\(check the --dotenv path/m);
+  });
+
   it('a path that cannot be written is said on stderr and does not change the verdict', async () => {
     const run = await runCli(['test', '--sandbox', '--report', '/nonexistent-dir/r.md'], { cwd: workDir() });
     expect(run.code).toBe(ExitCode.ok);
