@@ -6,10 +6,10 @@
  * only when the options themselves are wrong (a TypeError). Every other outcome, a missing env
  * file, a bad value, a network failure, an abort, is in the report.
  *
- * Importing this module loads only the option tables: a command, and what it needs (nodemailer,
- * resend, ...), loads when its function is called.
+ * Importing this module loads nothing else: the option checks, the command and what it needs
+ * (nodemailer, resend, ...) load when a function is called.
  */
-import { commandFlags, type FlagSpec, globalFlags, type LibraryOptionsOf, valueKind } from './commands/flags.js';
+import type { commandFlags, globalFlags, LibraryOptionsOf } from './commands/flags.js';
 import type { Report } from './report/model.js';
 
 export type { Check, CheckStatus, ConfigEntry, Report, ReportError } from './report/model.js';
@@ -73,92 +73,17 @@ export async function probe(options: ProbeOptions = {}): Promise<Report> {
   return run('probe', options);
 }
 
-type Command = 'doctor' | 'test' | 'probe';
-
-/** Options of the library's own, beside the flags; `host` is probe's argument. */
-const ownOptions = { env: 'env', envFiles: 'list', signal: 'signal' } as const;
-const arguments_: Partial<Record<Command, Record<string, 'string'>>> = { probe: { host: 'string' } };
-
-/** Checks the options' types (a TypeError rejects the call), then runs the command, loaded now. */
-async function run(command: Command, options: unknown): Promise<Report> {
-  checkOptions(command, options);
-  const { env, envFiles, signal, ...flags } = options;
-  // The command reads a copy: the caller may change its own objects while the run goes on.
-  const variables = { ...env };
-  const commandOptions = { ...copyLists(flags), dotenv: [...(envFiles ?? [])] };
-  // The run's own signal, so that the commands see a real AbortSignal whatever the caller passed.
-  const controller = new AbortController();
-  const onAbort = () => controller.abort();
-  if (signal?.aborted) controller.abort();
-  else signal?.addEventListener('abort', onAbort);
-  try {
-    const { runEmbedded } = await import('./commands/embedded.js');
-    // Checked above against the same tables the command's option types are derived from.
-    return await runEmbedded(command, commandOptions as Parameters<typeof runEmbedded>[1], variables, controller.signal);
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+/** The command runs in commands/embedded.ts, loaded only now: importing the library costs almost nothing. */
+async function run(command: 'doctor' | 'test' | 'probe', options: unknown): Promise<Report> {
+  const taken = snapshot(options);
+  const { runForLibrary } = await import('./commands/embedded.js');
+  return runForLibrary(command, taken);
 }
 
-function copyLists(flags: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(flags).flatMap(([key, value]) => (value === undefined ? [] : [[key, Array.isArray(value) ? [...value] : value]])));
-}
-
-/** A programmer's mistake in the options is a TypeError, thrown before anything runs. */
-function checkOptions(command: Command, options: unknown): asserts options is RunOptions & Record<string, unknown> {
-  const where = `mailcheck ${command}()`;
-  if (typeof options !== 'object' || options === null || Array.isArray(options))
-    throw new TypeError(`${where}: options must be an object, not ${describe(options)}`);
-  const flags: Record<string, FlagSpec> = { ...globalFlags, ...commandFlags[command] };
-  const known = { ...ownOptions, ...arguments_[command] } as Record<string, string>;
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    const spec = Object.hasOwn(flags, key) ? flags[key] : undefined;
-    const kind = Object.hasOwn(known, key) ? known[key] : spec && !spec.cliOnly ? valueKind(spec) : undefined;
-    if (kind === undefined) {
-      const accepted = [...Object.keys(known), ...Object.keys(flags).filter((k) => !flags[k]!.cliOnly)].sort().join(', ');
-      throw new TypeError(
-        spec
-          ? `${where}: ${key} is a command-line flag only (${spec.flags.replace(/ <.*/, '')}): the library prints nothing, asks nothing and reads no stdin; secrets go in env`
-          : `${where}: unknown option ${JSON.stringify(key)}; the options are ${accepted}`,
-      );
-    }
-    const problem = mismatch(kind, value);
-    // A flag's value is what the command line would hold: say which flag, as --help spells it.
-    const asTyped = spec && kind === 'string' ? ` as on the command line (${spec.flags.replace(/^-\w, /, '')})` : '';
-    if (problem) throw new TypeError(`${where}: ${key} must be ${problem}${asTyped}, not ${describe(value)}`);
-  }
-}
-
-/** What `value` should have been, or undefined when it is of the kind. */
-function mismatch(kind: string, value: unknown): string | undefined {
-  const strings = (v: unknown) => Array.isArray(v) && v.every((item) => typeof item === 'string');
-  switch (kind) {
-    case 'string':
-      return typeof value === 'string' ? undefined : 'a string';
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'true or false';
-    case 'list':
-      return strings(value) ? undefined : 'an array of strings';
-    case 'env':
-      return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => v === undefined || typeof v === 'string')
-        ? undefined
-        : 'an object of string values (such as process.env)';
-    default: {
-      const signal = value as Partial<AbortSignalLike> | null;
-      return typeof signal === 'object' &&
-        signal !== null &&
-        typeof signal.aborted === 'boolean' &&
-        typeof signal.addEventListener === 'function' &&
-        typeof signal.removeEventListener === 'function'
-        ? undefined
-        : 'an AbortSignal';
-    }
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : `${typeof value === 'object' ? 'an' : 'a'} ${typeof value}`;
+/** Copies taken at the call, before anything loads: the caller may change its own objects while the run goes on. */
+function snapshot(options: unknown): unknown {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return options;
+  const copy = (key: string, value: unknown) =>
+    Array.isArray(value) ? [...value] : key === 'env' && typeof value === 'object' && value !== null ? { ...value } : value;
+  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, copy(key, value)]));
 }

@@ -1,8 +1,16 @@
 import type { Report } from '../report/model.js';
 import { silentView } from '../render/view.js';
 import { ending, endingOfError, endingReport } from './ending.js';
-import type { CommandOptions } from './flags.js';
-import { interruptGraceMs, type Env, type RunContext } from './run.js';
+import { type CommandOptions, commandFlags, type FlagSpec, globalFlags, valueKind } from './flags.js';
+import { type Env, interruptGraceMs, type RunContext } from './run.js';
+
+/**
+ * A command run inside another program: the library (api.ts) loads this module when one of its
+ * functions is called. It checks the caller's options (a TypeError is the only rejection), then
+ * runs the command with the caller's variables, a view that shows nothing and asks nothing, and
+ * every way of ending a report, the one `--json` would print for the same input. Nothing here
+ * prints, exits, reads stdin, or reads or changes process.env.
+ */
 
 /** The commands the library runs, each loaded only when called. */
 const commands = {
@@ -12,27 +20,50 @@ const commands = {
     (await import('./probe.js')).runProbe(host, options, run),
 };
 
-export type EmbeddedCommand = keyof typeof commands;
+type Command = keyof typeof commands;
+
+/** The library's options beside the flags: where variables come from, and when to stop. */
+interface RunOptions {
+  env?: Env;
+  envFiles?: readonly string[];
+  signal?: SignalLike;
+}
+
+/** What the library uses of the caller's AbortSignal (the DOM's or Node's). */
+interface SignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
 const bugHint = 'This is a bug in mailcheck. Please report it with the options you passed (secrets left out).';
 const interrupted = { message: 'interrupted (the signal was aborted)' };
 
-/**
- * A command run inside another program (the library, api.ts): the caller's variables, a view
- * that shows nothing and asks nothing, and every way of ending a report, the one `--json` would
- * print for the same input. Nothing here prints, exits, reads stdin or touches process.env.
- */
-export async function runEmbedded<C extends EmbeddedCommand>(
-  command: C,
-  options: Parameters<(typeof commands)[C]>[0],
-  env: Env,
-  signal: AbortSignal,
-): Promise<Report> {
+/** `doctor(options)` and its siblings: checks the options, then runs the command. */
+export async function runForLibrary(command: Command, options: unknown = {}): Promise<Report> {
+  checkOptions(command, options);
+  // api.ts took copies of env and the lists when the function was called.
+  const { env = {}, envFiles = [], signal, ...flags } = options;
+  const commandOptions = { ...given(flags), dotenv: [...envFiles] };
+  // The run's own signal, so that the command sees a real AbortSignal whatever the caller passed.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  if (signal?.aborted) controller.abort();
+  else signal?.addEventListener('abort', onAbort);
+  try {
+    // Checked above against the same tables the command's option types are derived from.
+    return await runEmbedded(command, commandOptions as Parameters<(typeof commands)[Command]>[0], env, controller.signal);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function runEmbedded(command: Command, options: Parameters<(typeof commands)[Command]>[0], env: Env, signal: AbortSignal): Promise<Report> {
   const started = performance.now();
   // Aborted before it began: nothing is started, as a Ctrl-C before the CLI's first step.
   if (signal.aborted) return endingReport(command, ending('interrupted', interrupted), started);
   const run: RunContext = { signal, env, view: silentView };
-  const runCommand = commands[command] as (options: Parameters<(typeof commands)[C]>[0], run: RunContext) => Promise<Report>;
+  const runCommand = commands[command] as (options: Parameters<(typeof commands)[Command]>[0], run: RunContext) => Promise<Report>;
   const work = runCommand(options, run).catch((error: unknown) => endingReport(command, endingOfError(error, env, bugHint), started));
   return withinGrace(work, signal, () => endingReport(command, ending('interrupted', interrupted), started));
 }
@@ -54,4 +85,71 @@ function withinGrace(work: Promise<Report>, signal: AbortSignal, late: () => Rep
       resolve(report);
     });
   });
+}
+
+/** Undefined counts as not given, as for an optional property. */
+function given(flags: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+}
+
+/** The library's own options, and probe's argument, beside the flags of the tables. */
+const ownOptions = { env: 'env', envFiles: 'list', signal: 'signal' } as const;
+const commandArguments: Partial<Record<Command, Record<string, 'string'>>> = { probe: { host: 'string' } };
+
+/** A programmer's mistake in the options is a TypeError, thrown before anything runs. */
+function checkOptions(command: Command, options: unknown): asserts options is RunOptions & Record<string, unknown> {
+  const where = `mailcheck ${command}()`;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${where}: options must be an object, not ${describe(options)}`);
+  const flags: Record<string, FlagSpec> = { ...globalFlags, ...commandFlags[command] };
+  const known: Record<string, string> = { ...ownOptions, ...commandArguments[command] };
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const spec = Object.hasOwn(flags, key) ? flags[key] : undefined;
+    const kind = Object.hasOwn(known, key) ? known[key] : spec && !spec.cliOnly ? valueKind(spec) : undefined;
+    if (kind === undefined) {
+      const accepted = [...Object.keys(known), ...Object.keys(flags).filter((k) => !flags[k]!.cliOnly)].sort().join(', ');
+      throw new TypeError(
+        spec
+          ? `${where}: ${key} is a command-line flag only (${spec.flags.replace(/ <.*/, '')}): the library prints nothing, asks nothing and reads no stdin; secrets go in env`
+          : `${where}: unknown option ${JSON.stringify(key)}; the options are ${accepted}`,
+      );
+    }
+    const problem = mismatch(kind, value);
+    // A flag's value is what the command line would hold: say which flag, as --help spells it.
+    const asTyped = spec && kind === 'string' ? ` as on the command line (${spec.flags.replace(/^-\w, /, '')})` : '';
+    if (problem) throw new TypeError(`${where}: ${key} must be ${problem}${asTyped}, not ${describe(value)}`);
+  }
+}
+
+/** What `value` should have been, or undefined when it is of the kind. */
+function mismatch(kind: string, value: unknown): string | undefined {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string' ? undefined : 'a string';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'true or false';
+    case 'list':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'an array of strings';
+    case 'env':
+      return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => v === undefined || typeof v === 'string')
+        ? undefined
+        : 'an object of string values (such as process.env)';
+    default: {
+      const signal = value as Partial<SignalLike> | null;
+      const isSignal =
+        typeof signal === 'object' &&
+        signal !== null &&
+        typeof signal.aborted === 'boolean' &&
+        typeof signal.addEventListener === 'function' &&
+        typeof signal.removeEventListener === 'function';
+      return isSignal ? undefined : 'an AbortSignal';
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : `${typeof value === 'object' ? 'an' : 'a'} ${typeof value}`;
 }

@@ -243,7 +243,7 @@ describe('the library from the packed tarball', () => {
     expect(run.out.badValue).toBe(`resolved ${ExitCode.usage}`);
   });
 
-  it('importing it loads no bundled package: only the option tables, until a function runs', () => {
+  it('importing it loads no bundled package and no command, until a function runs', () => {
     // The static imports of dist/index.js, followed through its chunks; `import()` is what is lazy.
     const dist = join(packed.installed, 'dist');
     const seen = new Set<string>();
@@ -253,6 +253,9 @@ describe('the library from the packed tarball', () => {
       for (const [, chunk] of readFileSync(join(dist, file), 'utf8').matchAll(/^import (?:[^'"]*? from )?"\.\/([^"]+)";$/gm)) visit(chunk!);
     };
     visit('index.js');
+    // The entry and esbuild's runtime helpers: no command, no option table (they load with embedded-*.js).
+    expect([...seen].filter((file) => !file.startsWith('chunk-'))).toEqual(['index.js']);
+    expect(seen.size).toBeLessThanOrEqual(2);
     const bundled = [...seen].flatMap((file) => [...readFileSync(join(dist, file), 'utf8').matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m) => m[1]));
     expect(bundled).toEqual([]);
   });
