@@ -10,6 +10,7 @@
  * flag is a boolean (`--no-x` gives false).
  */
 
+/** One flag: how commander spells it, its help, and whether the library has it too. */
 export interface FlagSpec {
   /** commander's spelling: short and long names, and `<value>` when it takes one. */
   readonly flags: string;
