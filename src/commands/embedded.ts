@@ -1,7 +1,7 @@
 import type { Report } from '../report/model.js';
 import { silentView } from '../render/view.js';
 import { ending, endingOfError, endingReport } from './ending.js';
-import { type CommandOptions, commandFlags, type FlagSpec, globalFlags, valueKind } from './flags.js';
+import { type CommandOptions, commandFlags, type FlagSpec, globalFlags, numberAsFlagText, valueKind } from './flags.js';
 import { type Env, interruptGraceMs, type RunContext } from './run.js';
 
 /**
@@ -44,7 +44,7 @@ export async function runForLibrary(command: Command, options: unknown = {}): Pr
   checkOptions(command, options);
   // api.ts took copies of env and the lists when the function was called.
   const { env = {}, envFiles = [], signal, ...flags } = options;
-  const commandOptions = { ...given(flags), dotenv: [...envFiles] };
+  const commandOptions = { ...asFlagValues(command, given(flags)), dotenv: [...envFiles] };
   // The run's own signal, so that the command sees a real AbortSignal whatever the caller passed.
   const controller = new AbortController();
   const onAbort = () => controller.abort();
@@ -92,6 +92,17 @@ function given(flags: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
 }
 
+/** Numbers the library takes for a flag's value (FlagSpec.number), spelt as on the command line, which the command parses. */
+function asFlagValues(command: Command, flags: Record<string, unknown>): Record<string, unknown> {
+  const specs: Record<string, FlagSpec> = { ...globalFlags, ...commandFlags[command] };
+  return Object.fromEntries(
+    Object.entries(flags).map(([key, value]) => {
+      const kind = Object.hasOwn(specs, key) ? specs[key]!.number : undefined;
+      return [key, kind && typeof value === 'number' ? numberAsFlagText(kind, value) : value];
+    }),
+  );
+}
+
 /** The library's own options, and probe's argument, beside the flags of the tables. */
 const ownOptions = { env: 'env', envFiles: 'list', signal: 'signal' } as const;
 const commandArguments: Partial<Record<Command, Record<string, 'string'>>> = { probe: { host: 'string' } };
@@ -115,11 +126,18 @@ function checkOptions(command: Command, options: unknown): asserts options is Ru
           : `${where}: unknown option ${JSON.stringify(key)}; the options are ${accepted}`,
       );
     }
-    const problem = mismatch(kind, value);
+    const problem = spec?.number ? numberOrString(spec.number, value) : mismatch(kind, value);
     // A flag's value is what the command line would hold: say which flag, as --help spells it.
     const asTyped = spec && kind === 'string' ? ` as on the command line (${spec.flags.replace(/^-\w, /, '')})` : '';
     if (problem) throw new TypeError(`${where}: ${key} must be ${problem}${asTyped}, not ${describe(value)}`);
   }
+}
+
+/** What a value that may be a number (FlagSpec.number) or a string should have been, or undefined when it is one. */
+function numberOrString(kind: NonNullable<FlagSpec['number']>, value: unknown): string | undefined {
+  if (typeof value === 'string') return undefined;
+  const ok = typeof value === 'number' && (kind === 'integer' ? Number.isSafeInteger(value) && value >= 0 : Number.isFinite(value) && value > 0);
+  return ok ? undefined : kind === 'integer' ? 'a whole number of at least 0 or a string' : 'a number of milliseconds above 0 or a string';
 }
 
 /** What `value` should have been, or undefined when it is of the kind. */

@@ -24,6 +24,12 @@ export interface FlagSpec {
    * prints, prompts or reads stdin, and takes env files as `envFiles`.
    */
   readonly cliOnly?: true;
+  /**
+   * The library also takes a number for this value, as a program would write it, and turns it into
+   * the command line's text: milliseconds for a duration (`timeout: 1500` is `1500ms`), or the
+   * integer itself (`port: 587`).
+   */
+  readonly number?: 'milliseconds' | 'integer';
 }
 
 type Flags = Readonly<Record<string, FlagSpec>>;
@@ -41,8 +47,15 @@ export type OptionsOf<T extends Flags> = { [K in keyof T]?: ValueOf<T[K]> };
 
 /** The same, without the flags only the command line has: what the library accepts (undefined counts as not given). */
 export type LibraryOptionsOf<T extends Flags> = {
-  [K in keyof T as T[K] extends { cliOnly: true } ? never : K]?: (T[K] extends { repeat: true } ? readonly string[] : ValueOf<T[K]>) | undefined;
+  [K in keyof T as T[K] extends { cliOnly: true } ? never : K]?:
+    | (T[K] extends { repeat: true } ? readonly string[] : T[K] extends { number: string } ? string | number : ValueOf<T[K]>)
+    | undefined;
 };
+
+/** A number the library was given, as the command line would spell it (see FlagSpec.number). */
+export function numberAsFlagText(kind: NonNullable<FlagSpec['number']>, value: number): string {
+  return kind === 'milliseconds' ? `${value}ms` : String(value);
+}
 
 const oauth2TokenStdin = {
   flags: '--oauth2-token-stdin',
@@ -78,7 +91,7 @@ export const globalFlags = {
   verbose: { flags: '-v, --verbose', help: 'also print the rules that passed and the time of each SMTP stage', cliOnly: true },
   color: { flags: '--no-color', help: 'never colour the output (also NO_COLOR=1; FORCE_COLOR=1 forces it on)', cliOnly: true },
   input: { flags: '--no-input', help: 'never prompt (implied when not on a terminal or when CI is set)', cliOnly: true },
-  timeout: { flags: '--timeout <duration>', help: 'bound for each step, e.g. 5s or 1500ms', default: '5s' },
+  timeout: { flags: '--timeout <duration>', help: 'bound for each step, e.g. 5s or 1500ms', default: '5s', number: 'milliseconds' },
   dnsServer: {
     flags: '--dns-server <ip[:port]>',
     help: 'send every DNS query to this server: the DNS checks, and the lookups of the SMTP host and the Resend API (for split-horizon DNS, or a test server)',
@@ -88,7 +101,7 @@ export const globalFlags = {
 /** The SMTP overrides of `test`, `doctor` and `init`. No --password: flags end up in shell history and `ps`. */
 const smtpFlags = {
   host: { flags: '--host <host>', help: 'override SMTP_HOST' },
-  port: { flags: '--port <port>', help: 'override SMTP_PORT' },
+  port: { flags: '--port <port>', help: 'override SMTP_PORT', number: 'integer' },
   user: { flags: '--user <user>', help: 'override SMTP_USER' },
   secure: { flags: '--secure <0|1>', help: 'override SMTP_SECURE (1 = implicit TLS, 0 = STARTTLS)' },
   from: { flags: '--from <address>', help: 'override SMTP_SENDER' },

@@ -221,7 +221,7 @@ describe('the library from the packed tarball', () => {
     const run = await script(
       [
         "const outcome = (promise) => promise.then((r) => 'resolved ' + r.result.exitCode, (e) => (e instanceof TypeError ? 'TypeError' : 'other') + ': ' + e.message);",
-        'out.timeout = await outcome(doctor({ timeout: 5 }));',
+        'out.timeout = await outcome(doctor({ timeout: true }));',
         "out.typo = await outcome(doctor({ cafile: 'ca.pem' }));",
         'out.cliOnly = await outcome(test({ passwordStdin: true }));',
         'out.env = await outcome(probe({ env: { SMTP_PORT: 587 } }));',
@@ -233,7 +233,7 @@ describe('the library from the packed tarball', () => {
     );
     expectQuietRun(run);
     expect(run.out.timeout).toMatch(
-      /^TypeError: mailcheck doctor\(\): timeout must be a string as on the command line \(--timeout <duration>\), not a number$/,
+      /^TypeError: mailcheck doctor\(\): timeout must be a number of milliseconds above 0 or a string as on the command line \(--timeout <duration>\), not a boolean$/,
     );
     expect(run.out.typo).toMatch(/^TypeError: .*unknown option "cafile"; the options are .*caFile/);
     expect(run.out.cliOnly).toMatch(/^TypeError: mailcheck test\(\): passwordStdin is a command-line flag only/);
@@ -271,8 +271,9 @@ const failure: string | undefined = r.result.failureClass;
 const first: string | undefined = r.diagnoses[0]?.fixes[0];
 await test({ to: 'you@example.com', caFile: undefined, sandbox: true });
 await probe({ host: 'smtp.example.com', ports: '465,587', auth: true });
-// @ts-expect-error a timeout is a string, as on the command line
-await doctor({ timeout: 5 });
+// @ts-expect-error a timeout is milliseconds or a string, as on the command line
+await doctor({ timeout: true });
+await doctor({ timeout: 1500, port: 587 });
 // @ts-expect-error no such option
 await doctor({ cafile: 'ca.pem' });
 // @ts-expect-error the library reads no stdin

@@ -76,6 +76,18 @@ describe('doctor, test and probe in-process', () => {
     expect(process.exitCode).toBeUndefined();
   });
 
+  it('takes numbers where a program writes them: timeout in milliseconds, port as an integer', async () => {
+    const env = { ...smtpEnv(server.port), [names.port]: '1' };
+    const [asNumbers, asText] = await Promise.all([
+      doctor({ env, caFile, dns: false, port: server.port, timeout: 1500 }),
+      doctor({ env, caFile, dns: false, port: String(server.port), timeout: '1500ms' }),
+    ]);
+    expect(asNumbers.result.exitCode).toBe(ExitCode.ok);
+    expect(asNumbers.config.find((e) => e.variable === names.port)).toMatchObject({ value: String(server.port), source: 'the --port flag' });
+    expect(asNumbers.config).toEqual(asText.config);
+    await expect(doctor({ env, port: 5.5 })).rejects.toThrow(/port must be a whole number of at least 0 or a string/);
+  });
+
   it('the caller may change its env object while a run goes on: the run reads its own copy', async () => {
     const env: Record<string, string | undefined> = { ...smtpEnv(server.port) };
     const running = doctor({ env, caFile, dns: false });
@@ -98,7 +110,9 @@ describe('option types', () => {
         if ('cliOnly' in spec) await expect(attempt, key).rejects.toThrow(new RegExp(`^mailcheck ${name}\\(\\): ${key} is a command-line flag only`));
         else expect((await attempt).result.exitCode, key).toBe(ExitCode.interrupted);
       }
-      await expect(run({ timeout: 42, signal: aborted() })).rejects.toBeInstanceOf(TypeError);
+      await expect(run({ timeout: true, signal: aborted() })).rejects.toThrow(/timeout must be a number of milliseconds above 0 or a string/);
+      for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) await expect(run({ timeout: bad, signal: aborted() })).rejects.toBeInstanceOf(TypeError);
+      expect((await run({ timeout: 1500, signal: aborted() })).result.exitCode).toBe(ExitCode.interrupted);
       await expect(run({ noSuchOption: true })).rejects.toThrow(/unknown option "noSuchOption"/);
       // undefined counts as not given, as for an optional property.
       expect((await run({ timeout: undefined, signal: aborted() })).result.exitCode).toBe(ExitCode.interrupted);
