@@ -1,7 +1,7 @@
+import { isWrongVersion } from '../diagnose/failure-facts.js';
 import { implicitTlsProven, plainSmtpProven } from '../diagnose/mode-mismatch.js';
 import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import { attemptSmtp, type AttemptResult } from '../probe/attempt.js';
-import { isWrongVersion } from '../probe/classify.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import type { WalkResult } from '../smtp/walk.js';
 

@@ -8,6 +8,8 @@
  */
 import type { FailureClass } from '../exit-codes.js';
 import { implicitTlsPorts, knownProviders, providerInfo, startsLikeSecretOf, type KnownProvider } from '../config/providers.js';
+import { parseAddress } from '../config/address.js';
+import { codesOf, hasCode, isClosed, isWrongVersion, saysClosed } from './failure-facts.js';
 import { ruleKit, RuleTable } from './engine.js';
 import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
 
@@ -18,11 +20,6 @@ const { rule } = ruleKit<SmtpFailure, DiagnosisContext>({ serverSaid: (f) => f.r
 
 // ---------------------------------------------------------------------------------------------
 // Facts about the failure
-
-const codesOf = (f: SmtpFailure): string[] =>
-  [f.code, f.originalCode].filter((c): c is string => typeof c === 'string' && c !== '').map((c) => c.toUpperCase());
-
-const hasCode = (f: SmtpFailure, ...codes: string[]): boolean => codesOf(f).some((c) => codes.includes(c));
 
 /** The reply code: nodemailer's responseCode, or the leading digits of the response. */
 function replyOf(f: SmtpFailure): number | undefined {
@@ -62,18 +59,6 @@ function isGreetingTimeout(f: SmtpFailure): boolean {
 /** Mechanisms that take a token, not a password. */
 const tokenMechanisms = ['XOAUTH2', 'OAUTHBEARER'];
 
-const closedRe = /connection closed unexpectedly|server closed the connection|socket hang up|disconnected before secure TLS connection/i;
-
-function isClosed(f: SmtpFailure): boolean {
-  return hasCode(f, 'ECONNRESET', 'EPIPE') || closedRe.test(f.message);
-}
-
-const wrongVersionRe = /wrong version number|unknown protocol|packet length too long/i;
-
-function isWrongVersion(f: SmtpFailure): boolean {
-  return hasCode(f, 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG') || wrongVersionRe.test(f.message);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Words
 
@@ -86,13 +71,8 @@ function hostPort(ctx: DiagnosisContext): string {
   return `${host}:${ctx.port}`;
 }
 
-/** The bare address in `Name <addr@domain>` or `addr@domain`. */
-function bareAddress(s: string | undefined): string | undefined {
-  if (!s) return undefined;
-  const angle = /<([^<>]+)>/.exec(s);
-  const a = (angle ? angle[1]! : s).trim();
-  return a === '' ? undefined : a;
-}
+/** The bare address in `Name <addr@domain>` or `addr@domain` (config/address.ts). */
+const bareAddress = (s: string | undefined): string | undefined => (s ? parseAddress(s)?.address : undefined);
 
 function stageWords(stage: SmtpStage): string {
   switch (stage) {
@@ -826,7 +806,7 @@ export const smtpRules = [
                 ? 'client and server share no TLS version or cipher'
                 : /dh key too small|ee key too small/i.test(text)
                   ? 'the server uses a key too weak for modern TLS'
-                  : closedRe.test(text)
+                  : saysClosed(text)
                     ? 'the server closed the connection during the TLS handshake'
                     : 'the TLS handshake failed';
       return {
