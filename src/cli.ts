@@ -5,6 +5,7 @@ import type { ReportError } from './report/model.js';
 import { Scrubber } from './safety/secrets.js';
 import { inertOutput, safeLine } from './safety/text.js';
 import { version } from './version.js';
+import { authMethods } from './diagnose/types.js';
 
 function exitCodeTable(): string {
   return (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).map((k) => `  ${String(ExitCode[k]).padStart(3)}  ${exitCodeMeanings[k]}`).join('\n');
@@ -43,9 +44,18 @@ function withExamples(command: keyof typeof examples): string {
   return `\nExamples:\n${examples[command].map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
+/** -4/-6, --ehlo, --auth-method: how the SMTP connection is made, the same on every command that makes one (commands/options.ts reads them). */
+function addConnectionFlags(command: Command): Command {
+  return command
+    .option('-4, --ipv4', 'connect to the SMTP server over IPv4 only')
+    .option('-6, --ipv6', 'connect to the SMTP server over IPv6 only')
+    .option('--ehlo <name>', "the name sent in EHLO/HELO: a host name, or an address literal such as [192.0.2.1] (default: this machine's host name)")
+    .option('--auth-method <mechanism>', `log in with this AUTH mechanism only: ${authMethods.join(', ')} (default: the best one the server offers)`);
+}
+
 /** The SMTP overrides shared by `test`, `doctor` and `init`. No --password: flags end up in shell history and `ps`. */
 function addSmtpFlags(command: Command): Command {
-  return command
+  return addConnectionFlags(command)
     .option('--host <host>', 'override SMTP_HOST')
     .option('--port <port>', 'override SMTP_PORT')
     .option('--user <user>', 'override SMTP_USER')
@@ -151,14 +161,16 @@ export function buildProgram(signal: AbortSignal): Command {
       process.exitCode = await runDns(domain, command.optsWithGlobals(), signal);
     });
 
-  program
-    .command('probe [host]')
-    .description('try every submission port in every TLS mode at once and print the SMTP_PORT and SMTP_SECURE that work (host defaults to SMTP_HOST)')
-    .option('--ports <list>', 'ports to try instead of 465,587,25,2465,2587,2525 (the configured port is always added)')
-    .option('--auth', 'also log in with SMTP_USER and SMTP_PASSWORD on every combination that works over verified TLS')
-    .option('--password-stdin', 'read the password for --auth from standard input (never from a flag)')
-    .option(caFileFlag, caFileHelp)
-    .option('--sandbox', 'probe a local SMTP server on loopback (STARTTLS with its own certificate): see what a probe shows without a server of your own')
+  addConnectionFlags(
+    program
+      .command('probe [host]')
+      .description('try every submission port in every TLS mode at once and print the SMTP_PORT and SMTP_SECURE that work (host defaults to SMTP_HOST)')
+      .option('--ports <list>', 'ports to try instead of 465,587,25,2465,2587,2525 (the configured port is always added)')
+      .option('--auth', 'also log in with SMTP_USER and SMTP_PASSWORD on every combination that works over verified TLS')
+      .option('--password-stdin', 'read the password for --auth from standard input (never from a flag)')
+      .option(caFileFlag, caFileHelp)
+      .option('--sandbox', 'probe a local SMTP server on loopback (STARTTLS with its own certificate): see what a probe shows without a server of your own'),
+  )
     .addHelpText('after', withExamples('probe'))
     .action(async (host: string | undefined, _opts, command: Command) => {
       const { runProbe } = await import('./commands/probe.js');

@@ -2,7 +2,16 @@ import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import type { DnsOptions } from './dns.js';
 import { Live } from './live.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import {
+  checkAuthMethodCredentials,
+  dnsServerFromFlag,
+  parseTimeout,
+  readCaFile,
+  recipientFromFlag,
+  sessionChoicesFromFlags,
+  type GlobalOptions,
+  type SmtpFlagOptions,
+} from './options.js';
 
 export interface DoctorOptions extends GlobalOptions, SmtpFlagOptions, DnsOptions {
   /** Walk through DATA and send one real message; without it nothing is ever sent. */
@@ -26,9 +35,11 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
   const recipient = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
+  const choices = sessionChoicesFromFlags(options);
   const sandbox = await sandboxFromFlag(options);
   try {
     const loaded = await runConfig(options, sandbox);
+    checkAuthMethodCredentials(choices.authMethod, loaded);
     const ca = sandbox ? sandbox.ca : caFile;
     const live = new Live(options);
     const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
@@ -39,6 +50,8 @@ export async function runDoctor(options: DoctorOptions, signal: AbortSignal): Pr
         send: options.send === true,
         timeoutMs,
         signal,
+        choices,
+        reportFamilies: true,
         ...(recipient ? { recipient } : {}),
         ...(ca ? { ca } : {}),
         ...(dnsServer ? { dnsServer } : {}),

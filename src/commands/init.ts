@@ -15,7 +15,16 @@ import { proposeEnvChanges } from '../interactive/propose-env.js';
 import { detectOutputMode } from '../render/mode.js';
 import { Output } from '../render/output.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import {
+  checkAuthMethodCredentials,
+  dnsServerFromFlag,
+  parseTimeout,
+  readCaFile,
+  readPasswordFromStdin,
+  sessionChoicesFromFlags,
+  type GlobalOptions,
+  type SmtpFlagOptions,
+} from './options.js';
 import { Session } from './session.js';
 
 export interface InitOptions extends GlobalOptions, SmtpFlagOptions {
@@ -43,6 +52,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   const timeoutMs = parseTimeout(options.timeout);
   const ca = deps.ca ?? readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
+  const choices = sessionChoicesFromFlags(options);
   const mode = detectOutputMode(options, process.env, process.stdin, process.stdout);
   const prompter = deps.prompter ?? (mode.interactive ? await terminalPrompter() : undefined);
   const target = options.dotenv?.at(-1) ?? '.env';
@@ -63,6 +73,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
   questions.failIfMissing();
 
   const loaded = loadedFrom({ settings: values, files: [], candidates: [], notes: [] });
+  checkAuthMethodCredentials(choices.authMethod, loaded);
   const live = new Live(options);
   const session = new Session('init', loaded, live);
   session.printHeader();
@@ -74,6 +85,7 @@ export async function runInit(options: InitOptions, signal: AbortSignal, deps: I
       send: true,
       timeoutMs,
       signal,
+      choices,
       ...(recipient ? { recipient: recipient.value } : {}),
       ...(ca ? { ca } : {}),
       ...(dnsServer ? { dnsServer } : {}),

@@ -3,7 +3,16 @@ import { ExitCode } from '../exit-codes.js';
 import type { Problem } from '../interactive/fix-offer.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, type GlobalOptions, type SmtpFlagOptions } from './options.js';
+import {
+  checkAuthMethodCredentials,
+  dnsServerFromFlag,
+  parseTimeout,
+  readCaFile,
+  recipientFromFlag,
+  sessionChoicesFromFlags,
+  type GlobalOptions,
+  type SmtpFlagOptions,
+} from './options.js';
 import { askRecipient } from './recipient.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
 import type { Session } from './session.js';
@@ -18,14 +27,16 @@ export async function runTest(options: TestOptions, signal: AbortSignal): Promis
   const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
+  const choices = sessionChoicesFromFlags(options);
   const sandbox = await sandboxFromFlag(options);
   try {
     const loaded = await runConfig(options, sandbox);
+    checkAuthMethodCredentials(choices.authMethod, loaded);
     const live = new Live(options);
     const check = networkCheckFor(loaded, true);
     const ca = sandbox ? sandbox.ca : caFile;
     const start = (networkCheck: NetworkCheck, recipient: string) =>
-      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
+      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, choices, ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
     // The server's first answer is the slowest part of a session (a network round trip, and many
     // servers pause before greeting), so with the recipient known the session starts now and
     // the modules that print the report load while the server is still answering.

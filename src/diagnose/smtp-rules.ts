@@ -11,7 +11,7 @@ import { implicitTlsPorts, knownProviders, providerInfo, startsLikeSecretOf, typ
 import { parseAddress } from '../config/address.js';
 import { codesOf, hasCode, isClosed, isWrongVersion, saysClosed } from './failure-facts.js';
 import { ruleKit, RuleTable } from './engine.js';
-import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
+import { authMethods, type Diagnosis, type DiagnosisContext, type DiagnosisTexts, type SmtpFailure, type SmtpStage } from './types.js';
 
 type Make = (f: SmtpFailure, ctx: DiagnosisContext) => DiagnosisTexts;
 
@@ -439,6 +439,26 @@ export const smtpRules = [
           : "check the server's AUTH settings, or ask the provider which login it expects",
       ],
     }),
+  ),
+  rule(
+    'auth.method-not-offered',
+    'auth',
+    (f) => hasCode(f, 'EAUTHMETHOD'),
+    (_f, ctx) => {
+      const offered = ctx.authMechanisms ?? [];
+      const usable = offered.filter((m) => (authMethods as readonly string[]).includes(m));
+      return {
+        summary: `${hostPort(ctx)} does not offer AUTH ${ctx.authMethod ?? 'with the mechanism asked for'} (it offers ${offered.length ? `AUTH ${offered.join(', ')}` : 'no AUTH at all'}): mailcheck sent no AUTH`,
+        causes: [
+          `--auth-method allows only ${ctx.authMethod ?? 'one mechanism'}, and the server did not advertise it in its EHLO reply`,
+          'servers offer some mechanisms only over TLS, or only to some clients; the app may pick another one by itself',
+        ],
+        fixes: [
+          ...(usable.length ? [`or force one it offers: --auth-method ${usable[0]}`] : []),
+          `drop --auth-method and let mailcheck choose among what the server offers${offered.length ? ` (${offered.join(', ')})` : ''}, as most apps do`,
+        ],
+      };
+    },
   ),
   rule(
     'auth.tls-required',
@@ -928,6 +948,27 @@ export const smtpRules = [
           'a firewall rejects the connection',
         ],
         fixes: [`check ${n.host} is the SMTP server`, `set ${n.port} to the provider's port: ${otherPorts(ctx)}`],
+      };
+    },
+  ),
+  rule(
+    'network.no-address-in-family',
+    'network',
+    (f, ctx) => hasCode(f, 'EAI_ADDRFAMILY') && ctx.family !== undefined,
+    (f, ctx) => {
+      const n = ctx.names;
+      const family = ctx.family ?? 4;
+      const other = family === 6 ? 4 : 6;
+      return {
+        summary: `${ctx.host} has no IPv${family} address, so -${family} leaves nothing to connect to`,
+        causes: [
+          f.message.split('\n')[0] ?? f.message,
+          family === 6 ? `the server is reachable over IPv${other} only (no AAAA record)` : `the server is reachable over IPv${other} only (no A record)`,
+        ],
+        fixes: [
+          `or, if the server should be reachable over IPv${family}, publish its ${family === 6 ? 'AAAA' : 'A'} record (or ask the provider)`,
+          `drop -${family} (or use -${other}): ${n.host} answers over IPv${other}`,
+        ],
       };
     },
   ),

@@ -1,4 +1,4 @@
-import type { SmtpFailure } from '../diagnose/types.js';
+import type { AuthMethod, SmtpFailure } from '../diagnose/types.js';
 import type { AttemptFacts, ProbeMode } from '../report/probe.js';
 import { safeLine } from '../safety/text.js';
 import { SmtpSession } from '../smtp/connection.js';
@@ -17,9 +17,13 @@ export interface AttemptOptions {
   ca?: string;
   /** --dns-server, for a `host` that is a name (dns/host.ts). */
   dnsServer?: string;
+  /** -4/-6, for a `host` that is a name (the probe dials addresses of the family it asked for). */
+  family?: 4 | 6;
+  /** --ehlo. */
+  ehloName?: string;
   signal?: AbortSignal;
-  /** `--auth`: log in after EHLO (only ever over a TLS connection whose certificate verified). */
-  login?: { user: string; password: string };
+  /** `--auth`: log in after EHLO (only ever over a TLS connection whose certificate verified), with `method` only when given (--auth-method). */
+  login?: { user: string; password: string; method?: AuthMethod };
 }
 
 /** `--auth` on one attempt; the failure as the rules read it (classify.ts maps it into the report's shape). */
@@ -65,6 +69,8 @@ class SmtpAttempt {
       closeAtOnce: true,
       ...(o.ca ? { ca: o.ca } : {}),
       ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}),
+      ...(o.family ? { family: o.family } : {}),
+      ...(o.ehloName ? { ehloName: o.ehloName } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       events: {
         established: () => (this.result.connected = true),
@@ -93,13 +99,20 @@ class SmtpAttempt {
   }
 
   /** Only over a TLS connection whose certificate verified; once EHLO worked, a failure ends the login, not the attempt. */
-  private async logIn(credentials: { user: string; password: string }): Promise<AttemptLogin> {
+  private async logIn(credentials: { user: string; password: string; method?: AuthMethod }): Promise<AttemptLogin> {
     const tls = this.result.tls;
     if (this.o.mode === 'plaintext' || !tls) return { status: 'skipped', reason: 'not tried: the password would cross the network unencrypted' };
     if (!tls.authorized) return { status: 'skipped', reason: `not tried: the certificate did not verify (${tls.authorizationError ?? 'unknown reason'})` };
-    if (!this.result.capabilities?.authOffered) return { status: 'skipped', reason: 'not tried: the server does not offer AUTH here' };
-    this.session.disclose(credentials.password, credentials.user);
-    if (await this.session.login({ user: credentials.user, pass: credentials.password })) return { status: 'ok' };
+    const offered = this.result.capabilities?.authOffered ? this.result.capabilities.authMechanisms : undefined;
+    if (!offered) return { status: 'skipped', reason: 'not tried: the server does not offer AUTH here' };
+    const { method } = credentials;
+    if (method && !offered.includes(method))
+      return { status: 'skipped', reason: `not tried: --auth-method ${method}, and the server offers only ${offered.join(', ') || 'no mechanism'} here` };
+    // CRAM-MD5 (forced, or the only password mechanism offered) never sends the password: the
+    // server's text is not scrubbed of it then, which would mark which of its words is the password.
+    const cram = (method ?? ['PLAIN', 'LOGIN', 'CRAM-MD5'].find((m) => offered.includes(m))) === 'CRAM-MD5';
+    if (!cram) this.session.disclose(credentials.password, credentials.user);
+    if (await this.session.login({ user: credentials.user, pass: credentials.password, ...(method ? { method } : {}) })) return { status: 'ok' };
     return { status: 'failed', failure: { ...this.session.failure!, stage: 'auth' } };
   }
 

@@ -2,7 +2,7 @@ import { isIP, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext } from 'node:tls';
 import { format } from 'node:util';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
-import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
+import type { AuthMethod, SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import { resolveForNodemailer } from '../dns/host.js';
 import type { StageTiming } from '../report/model.js';
 import type { TlsInfo } from '../report/tls.js';
@@ -21,6 +21,19 @@ import { readTlsInfo } from './tls-info.js';
  * terminal-safe, as diagnose/types.ts promises the rules. Every failure, nodemailer's or the
  * caller's, ends the session through `fail`, and every operation then resolves.
  */
+
+/**
+ * How the user asked sessions to be opened (-4/-6, --ehlo, --auth-method): the same for the walk,
+ * the mismatch watch's side attempts and the probe, so one command never mixes two choices.
+ */
+export interface SessionChoices {
+  /** Connect over this address family only (dns/host.ts picks the addresses). */
+  family?: 4 | 6;
+  /** The name sent in EHLO/HELO; nodemailer's default (this machine's FQDN, else [127.0.0.1]) otherwise. */
+  ehloName?: string;
+  /** Log in with this mechanism only (the walk, and the probe's --auth). */
+  authMethod?: AuthMethod;
+}
 
 /** STARTTLS where the server offers it (the walk refuses the rest itself), always, or never. */
 export type StarttlsPolicy = 'when-offered' | 'required' | 'never';
@@ -77,6 +90,10 @@ export interface ConnectionOptions {
   ca?: string;
   /** --dns-server (dns/host.ts). */
   dnsServer?: string;
+  /** -4/-6 (dns/host.ts keeps only that family's addresses). */
+  family?: 4 | 6;
+  /** --ehlo (checked by commands/options.ts: a host name or an address literal). */
+  ehloName?: string;
   signal?: AbortSignal;
   events: ConnectionEvents;
 }
@@ -176,6 +193,7 @@ export class SmtpSession {
       ...(o.starttls === 'required' ? { requireTLS: true } : {}),
       ...(o.starttls === 'never' ? { ignoreTLS: true } : {}),
       ...(o.servername ? { servername: o.servername } : {}),
+      ...(o.ehloName ? { name: o.ehloName } : {}),
       connectionTimeout: o.nodemailerTimeoutMs,
       greetingTimeout: o.nodemailerTimeoutMs,
       socketTimeout: o.nodemailerTimeoutMs,
@@ -239,7 +257,7 @@ export class SmtpSession {
     this.conn.on('error', (error: NodemailerError) => this.fail(this.failureFrom(error)));
     this.conn.on('end', () => this.fail({ stage: this.currentStage, code: 'ECONNECTION', message: 'Connection closed unexpectedly' }));
     this.enter(this.currentStage);
-    const unresolved = await resolveForNodemailer(this.o.host, { server: this.o.dnsServer, timeoutMs: this.o.dnsTimeoutMs });
+    const unresolved = await resolveForNodemailer(this.o.host, { server: this.o.dnsServer, timeoutMs: this.o.dnsTimeoutMs, family: this.o.family });
     if (this.finished) return false;
     // The shape nodemailer gives its own failed lookups, which the diagnosis rules read.
     if (unresolved) {

@@ -1,9 +1,10 @@
+import { createHmac } from 'node:crypto';
 import type { SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import { minRecognisableLength } from '../safety/secrets.js';
 import { safeLine } from '../safety/text.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { AuthLineRewriter, decodeServerPrompt } from './auth-lines.js';
-import { SmtpSession, type ServerReply } from './connection.js';
+import { SmtpSession, type ServerReply, type SessionChoices } from './connection.js';
 import { buildTestMessage, type TestMessage } from './message.js';
 import type { StageTiming } from '../report/model.js';
 import type { TlsInfo } from '../report/tls.js';
@@ -26,7 +27,7 @@ export interface WalkTarget {
   recipient: string;
 }
 
-export interface WalkOptions extends WalkTarget {
+export interface WalkOptions extends WalkTarget, SessionChoices {
   /** Bound for each step (connect, greeting, each command). */
   timeoutMs: number;
   /** true: DATA and the test message (test). false: stop after RCPT with RSET (doctor). */
@@ -103,6 +104,8 @@ class SmtpWalk {
   private readonly result: WalkResult = { ok: false, authAdvertised: false, authMechanisms: [], authenticated: false, stages: [] };
   private readonly authLines: AuthLineRewriter;
   private testMessage: Promise<TestMessage> | undefined;
+  /** AUTH CRAM-MD5 was sent: the next reply carries the challenge (discloseCramResponse). */
+  private cramChallengeDue = false;
   /** 334 challenges in a row during AUTH (see maxAuthChallenges). */
   private authChallenges = 0;
   /** The server sent `220-`: the greeting has begun and may be held (heldGreetingWaitMs). */
@@ -132,11 +135,13 @@ class SmtpWalk {
       nodemailerTimeoutMs: Math.max(this.authWaitMs, this.heldGreetingWaitMs) + 5_000,
       ...(o.ca ? { ca: o.ca } : {}),
       ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}),
+      ...(o.family ? { family: o.family } : {}),
+      ...(o.ehloName ? { ehloName: o.ehloName } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       events: {
         stage: (stage, left) => this.onStage(stage, left),
         established: (text) => this.info(text),
-        command: (text, own) => this.record('client', own ? text : this.authLines.rewriteClient(text)),
+        command: (text, own) => this.onCommand(text, own),
         replyLine: (line) => this.record('server', line),
         greetingBegun: () => this.holdGreeting(),
         reply: (reply) => this.onReply(reply),
@@ -190,15 +195,26 @@ class SmtpWalk {
   }
 
   /**
-   * AUTH with a mechanism the server offers: XOAUTH2 with a token, else a password mechanism
-   * (nodemailer picks among the offered ones). A server offering only token mechanisms is never
-   * sent a password it cannot take.
+   * AUTH with a mechanism the server offers: the one --auth-method forces, else XOAUTH2 with a
+   * token, else a password mechanism (nodemailer picks among the offered ones). A server offering
+   * only token mechanisms is never sent a password it cannot take, nor any server a mechanism it
+   * did not advertise.
    */
   private async logIn(user: string): Promise<boolean> {
     const offered = this.result.authMechanisms;
     const token = this.o.oauth2Token;
-    const useToken = token !== undefined && offered.includes('XOAUTH2');
-    if (!useToken && (this.o.password === undefined || !offered.some((m) => passwordMechanisms.includes(m)))) {
+    const forced = this.o.authMethod;
+    if (forced && !offered.includes(forced)) {
+      this.session.fail({
+        stage: 'auth',
+        code: 'EAUTHMETHOD',
+        message: `--auth-method ${forced} was asked for, but the server does not offer it (it offers ${offered.join(', ') || 'nothing'}); no AUTH was sent`,
+      });
+      return false;
+    }
+    const useToken = forced ? forced === 'XOAUTH2' : token !== undefined && offered.includes('XOAUTH2');
+    const secret = useToken ? token : this.o.password;
+    if (secret === undefined || (!forced && !useToken && !offered.some((m) => passwordMechanisms.includes(m)))) {
       const what =
         token !== undefined ? 'an OAuth 2.0 token, but the server does not offer XOAUTH2' : 'a password, but the server offers no password mechanism';
       this.session.fail({
@@ -208,11 +224,16 @@ class SmtpWalk {
       });
       return false;
     }
-    this.disclose(user, useToken ? token : this.o.password!);
+    // The mechanism nodemailer would pick (its order is passwordMechanisms'), named here because
+    // what the server is given depends on it.
+    const mechanism = useToken ? 'XOAUTH2' : (forced ?? passwordMechanisms.find((m) => offered.includes(m)) ?? 'PLAIN');
+    // CRAM-MD5 never sends the password, so the server's text is not scrubbed of it (that would
+    // mark which of its words is the password); what it is sent is disclosed as it is computed.
+    this.disclose(user, mechanism === 'CRAM-MD5' ? undefined : secret);
     // Loaded only for a token: a password login, nearly every run, never needs it.
     const credentials = useToken
-      ? { user, oauth2: new (await import('nodemailer/lib/xoauth2')).default({ user, accessToken: token }) }
-      : { user, pass: this.o.password! };
+      ? { user, oauth2: new (await import('nodemailer/lib/xoauth2')).default({ user, accessToken: secret }) }
+      : { user, pass: secret, method: mechanism };
     if (this.session.ended) return false;
     return this.session.login(credentials);
   }
@@ -243,7 +264,13 @@ class SmtpWalk {
 
   // --- what the server said ------------------------------------------------------------------
 
+  private onCommand(text: string, own: boolean): void {
+    this.cramChallengeDue = /^AUTH\s+CRAM-MD5$/i.test(text);
+    this.record('client', own ? text : this.authLines.rewriteClient(text));
+  }
+
   private onReply({ text, answered, rest }: ServerReply): void {
+    if (this.cramChallengeDue && answered === 'auth') this.discloseCramResponse(text);
     this.authLines.noteServerReply(text);
     if (rest !== '') this.record('server', decodeServerPrompt(this.session.scrubReply(rest)));
     this.checkReplyOrder(answered, text);
@@ -328,9 +355,24 @@ class SmtpWalk {
     }
   }
 
-  /** From now on the server knows the credentials, so its text may echo them. */
-  private disclose(user: string, secret: string): void {
-    let withheld = this.session.disclose(secret, user);
+  /**
+   * CRAM-MD5 never sends the password, but its answer (the username and an HMAC-MD5 of the
+   * challenge keyed with the password) is given to this server: an echo of it would let a reader
+   * guess the password offline, so it is scrubbed like the password itself. nodemailer computes it
+   * from this reply, right after it is reported here.
+   */
+  private discloseCramResponse(challengeReply: string): void {
+    this.cramChallengeDue = false;
+    const challenge = /^334\s+(.+)$/.exec(challengeReply.trim())?.[1];
+    if (!challenge || this.o.password === undefined || this.o.user === undefined) return;
+    const hmac = createHmac('md5', this.o.password).update(Buffer.from(challenge, 'base64').toString('ascii')).digest('hex');
+    this.session.disclose(`${this.o.user} ${hmac}`);
+    this.session.disclose(hmac);
+  }
+
+  /** From now on the server knows the credentials (the secret, unless it is never sent), so its text may echo them. */
+  private disclose(user: string, secret: string | undefined): void {
+    let withheld = secret !== undefined && this.session.disclose(secret, user);
     if (this.o.userIsSecret) withheld = this.session.disclose(user);
     if (withheld) {
       this.info(
