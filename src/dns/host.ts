@@ -86,6 +86,10 @@ function inFamily(host: string, family: 4 | 6, found: HostLookup): HostLookup {
  */
 export async function resolveForNodemailer(host: string, o: HostLookupOptions): Promise<HostLookupFailure | undefined> {
   if (isIP(host) && o.family === undefined) return undefined;
+  // nodemailer's own lookup answers from this cache too: one family's addresses, put there for
+  // -4/-6, must not stand for the host in a later session of the same process that asks for both.
+  if (o.family !== undefined) familyOnly.add(host);
+  else if (familyOnly.delete(host)) dnsCache.delete(host);
   const found = await lookupHost(host, o);
   if ('failure' in found) return found.failure;
   if (isIP(host)) return undefined;
@@ -116,6 +120,9 @@ export function lookupOne(host: string, o: HostLookupOptions): Promise<string> {
   const lookup = connectLookup(o) ?? systemLookup;
   return new Promise((resolve, reject) => lookup(host, {}, (error, address) => (error ? reject(error) : resolve(address as string))));
 }
+
+/** Hosts whose entry in nodemailer's cache holds one address family only (resolveForNodemailer). */
+const familyOnly = new Set<string>();
 
 /** nodemailer's own cache lifetime (DNS_TTL in its shared/index.js); a CLI run ends long before. */
 const nodemailerCacheMs = 5 * 60 * 1000;
