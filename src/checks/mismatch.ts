@@ -1,7 +1,7 @@
+import { isWrongVersion } from '../diagnose/failure-facts.js';
 import { implicitTlsProven, plainSmtpProven } from '../diagnose/mode-mismatch.js';
 import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from '../diagnose/types.js';
 import { attemptSmtp, type AttemptResult } from '../probe/attempt.js';
-import { isWrongVersion } from '../probe/classify.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import type { WalkResult } from '../smtp/walk.js';
 
@@ -30,6 +30,9 @@ export interface MismatchWatchOptions {
   ca?: string;
   /** --dns-server: the side attempts resolve the host through it, as the walk does. */
   dnsServer?: string;
+  /** -4/-6 and --ehlo: the side attempts connect as the walk does. */
+  family?: 4 | 6;
+  ehloName?: string;
   recorder: TranscriptRecorder;
   /** The user's Ctrl-C. */
   signal?: AbortSignal;
@@ -175,6 +178,8 @@ export class ModeMismatchWatch {
       signal: AbortSignal.any([this.endSide.signal, ...(this.o.signal ? [this.o.signal] : [])]),
       ...(this.o.ca ? { ca: this.o.ca } : {}),
       ...(this.o.dnsServer ? { dnsServer: this.o.dnsServer } : {}),
+      ...(this.o.family ? { family: this.o.family } : {}),
+      ...(this.o.ehloName ? { ehloName: this.o.ehloName } : {}),
     });
   }
 

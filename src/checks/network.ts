@@ -7,6 +7,8 @@ import { resolveEndpoint, type ResendEndpoint } from '../resend/endpoint.js';
 import { resendSettingsFromConfig, resendSettingsFromSmtp, type ResendSettings } from '../resend/settings.js';
 import type { StageTiming } from '../report/model.js';
 import type { WalkResult } from '../smtp/walk.js';
+import type { SessionChoices } from '../smtp/connection.js';
+import { addressFamilyChecks } from './families.js';
 import { runSmtpCheck } from './smtp.js';
 
 /**
@@ -36,6 +38,10 @@ export interface NetworkContext {
   ca?: string;
   /** --dns-server: the only DNS server asked for the SMTP host and the Resend API host (dns/host.ts). */
   dnsServer?: string;
+  /** -4/-6, --ehlo, --auth-method (SMTP only). */
+  choices?: SessionChoices;
+  /** doctor: with both IPv4 and IPv6 addresses and no -4/-6, also report each family (checks/families.ts). */
+  reportFamilies?: boolean;
 }
 
 /** One provider's network check: a title for the transcript, and one call that does it all. */
@@ -69,6 +75,18 @@ function smtpNetworkCheck(settings: SmtpSettings, send: boolean): NetworkCheck {
     async run(ctx) {
       // RCPT is only probed: the sender's own address is a recipient every server accepts for it.
       const recipient = ctx.recipient ?? settings.senderAddress;
+      // Beside the walk, not after it: the attempts take about as long as its first steps.
+      const families =
+        ctx.reportFamilies && ctx.choices?.family === undefined
+          ? addressFamilyChecks({
+              settings,
+              timeoutMs: ctx.timeoutMs,
+              ...(ctx.ca ? { ca: ctx.ca } : {}),
+              ...(ctx.dnsServer ? { dnsServer: ctx.dnsServer } : {}),
+              ...(ctx.choices?.ehloName ? { ehloName: ctx.choices.ehloName } : {}),
+              ...(ctx.signal ? { signal: ctx.signal } : {}),
+            })
+          : Promise.resolve([]);
       const outcome = await runSmtpCheck({
         settings,
         recipient,
@@ -77,13 +95,14 @@ function smtpNetworkCheck(settings: SmtpSettings, send: boolean): NetworkCheck {
         recorder: ctx.recorder,
         ...(ctx.ca ? { ca: ctx.ca } : {}),
         ...(ctx.dnsServer ? { dnsServer: ctx.dnsServer } : {}),
+        ...(ctx.choices ? { choices: ctx.choices } : {}),
         ...(ctx.onProgress ? { onStage: (stage: SmtpStage, status: 'start' | 'ok') => status === 'start' && ctx.onProgress!(`${stage}…`) } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       const { walk } = outcome;
       const auth = authReport(walk);
       return {
-        checks: outcome.checks,
+        checks: [...outcome.checks, ...(await families)],
         diagnoses: outcome.diagnoses,
         ...(walk.tls ? { tls: walk.tls } : {}),
         ...(auth ? { auth } : {}),

@@ -3,6 +3,7 @@ import type { Diagnosis, DiagnosisContext, SmtpFailure, SmtpStage } from '../dia
 import type { Check, CheckStatus } from '../report/model.js';
 import type { TranscriptRecorder } from '../report/transcript.js';
 import { describeTls } from '../smtp/tls-info.js';
+import type { SessionChoices } from '../smtp/connection.js';
 import { walkSmtp, type WalkResult } from '../smtp/walk.js';
 import { ModeMismatchWatch } from './mismatch.js';
 
@@ -15,6 +16,8 @@ export interface SmtpCheckOptions {
   /** --dns-server: the only DNS server asked for the host, by the walk and the mismatch watch alike. */
   dnsServer?: string;
   recorder: TranscriptRecorder;
+  /** -4/-6, --ehlo, --auth-method: for the walk and the mismatch watch's side attempts alike. */
+  choices?: SessionChoices;
   onStage?: (stage: SmtpStage, status: 'start' | 'ok') => void;
   signal?: AbortSignal;
 }
@@ -48,9 +51,12 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
     recorder: o.recorder,
     ...(o.ca ? { ca: o.ca } : {}),
     ...(o.dnsServer ? { dnsServer: o.dnsServer } : {}),
+    ...(o.choices?.family ? { family: o.choices.family } : {}),
+    ...(o.choices?.ehloName ? { ehloName: o.choices.ehloName } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
   const walk = await walkSmtp({
+    ...o.choices,
     host: s.host,
     port: s.port,
     secure: s.secure,
@@ -79,7 +85,7 @@ export async function runSmtpCheck(o: SmtpCheckOptions): Promise<SmtpCheckOutcom
   const diagnoses = proven
     ? [proven.diagnosis]
     : walk.failure && walk.failure.code !== 'EABORT'
-      ? [await diagnose(walk.failure, { ...diagnosisContext(s, o.recipient, walk), ...(o.ca ? { customCa: true } : {}) })]
+      ? [await diagnose(walk.failure, { ...diagnosisContext(s, o.recipient, walk, o.choices), ...(o.ca ? { customCa: true } : {}) })]
       : [];
   return { walk, checks: checksFromWalk(walk, o.deliver), diagnoses };
 }
@@ -90,7 +96,7 @@ async function diagnose(failure: SmtpFailure, ctx: DiagnosisContext): Promise<Di
   return diagnoseSmtpFailure(failure, ctx);
 }
 
-export function diagnosisContext(s: SmtpSettings, recipient: string, walk?: WalkResult): DiagnosisContext {
+export function diagnosisContext(s: SmtpSettings, recipient: string, walk?: WalkResult, choices?: SessionChoices): DiagnosisContext {
   return {
     host: s.host,
     port: s.port,
@@ -102,6 +108,8 @@ export function diagnosisContext(s: SmtpSettings, recipient: string, walk?: Walk
     ...(s.provider ? { provider: s.provider } : {}),
     ...(walk ? { authAdvertised: walk.authAdvertised, authMechanisms: walk.authMechanisms } : {}),
     ...(s.oauth2Token !== undefined ? { oauth2Token: true } : {}),
+    ...(choices?.family ? { family: choices.family } : {}),
+    ...(choices?.authMethod ? { authMethod: choices.authMethod } : {}),
   };
 }
 

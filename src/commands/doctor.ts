@@ -2,7 +2,7 @@ import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import type { Report } from '../report/model.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag } from './options.js';
+import { checkAuthMethodCredentials, dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, sessionChoicesFromFlags } from './options.js';
 import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
 import { Session } from './session.js';
@@ -21,9 +21,11 @@ export async function runDoctor(options: DoctorOptions, run: RunContext): Promis
   const recipient = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
+  const choices = sessionChoicesFromFlags(options);
   const sandbox = await sandboxFromFlag(options);
   try {
     const loaded = await runConfig(options, sandbox, run.env);
+    checkAuthMethodCredentials(choices.authMethod, loaded);
     const ca = sandbox ? sandbox.ca : caFile;
     const live = new Live(run.view);
     const check = networkCheckFor(loaded, options.send === true, options.apiCheck === true);
@@ -34,6 +36,8 @@ export async function runDoctor(options: DoctorOptions, run: RunContext): Promis
         send: options.send === true,
         timeoutMs,
         signal,
+        choices,
+        reportFamilies: true,
         ...(recipient ? { recipient } : {}),
         ...(ca ? { ca } : {}),
         ...(dnsServer ? { dnsServer } : {}),

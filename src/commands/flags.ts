@@ -10,6 +10,8 @@
  * flag is a boolean (`--no-x` gives false).
  */
 
+import { authMethods } from '../diagnose/types.js';
+
 /** One flag: how commander spells it, its help, and whether the library has it too. */
 export interface FlagSpec {
   /** commander's spelling: short and long names, and `<value>` when it takes one. */
@@ -98,8 +100,26 @@ export const globalFlags = {
   },
 } as const satisfies Flags;
 
+/** How the SMTP connection is made, the same on every command that makes one (options.ts `sessionChoicesFromFlags` reads them). */
+const connectionFlags = {
+  ipv4: { flags: '-4, --ipv4', help: 'connect to the SMTP server over IPv4 only' },
+  ipv6: { flags: '-6, --ipv6', help: 'connect to the SMTP server over IPv6 only' },
+  ehlo: {
+    flags: '--ehlo <name>',
+    help: "the name sent in EHLO/HELO: a host name, or an address literal such as [192.0.2.1] (default: this machine's host name)",
+  },
+  authMethod: {
+    flags: '--auth-method <mechanism>',
+    help: `log in with this AUTH mechanism only: ${authMethods.join(', ')} (default: the best one the server offers)`,
+  },
+} as const satisfies Flags;
+
+/** -4/-6, --ehlo and --auth-method as a command receives them. */
+export type ConnectionFlagOptions = OptionsOf<typeof connectionFlags>;
+
 /** The SMTP overrides of `test`, `doctor` and `init`. No --password: flags end up in shell history and `ps`. */
 const smtpFlags = {
+  ...connectionFlags,
   host: { flags: '--host <host>', help: 'override SMTP_HOST' },
   port: { flags: '--port <port>', help: 'override SMTP_PORT', number: 'integer' },
   user: { flags: '--user <user>', help: 'override SMTP_USER' },
@@ -150,6 +170,7 @@ export const commandFlags = {
     strict,
   },
   probe: {
+    ...connectionFlags,
     ports: { flags: '--ports <list>', help: 'ports to try instead of 465,587,25,2465,2587,2525 (the configured port is always added)' },
     auth: { flags: '--auth', help: 'also log in with SMTP_USER and SMTP_PASSWORD on every combination that works over verified TLS' },
     passwordStdin: { ...passwordStdin, help: 'read the password for --auth from standard input (never from a flag)' },

@@ -16,7 +16,7 @@ import type { Output } from '../render/output.js';
 import type { Report } from '../report/model.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin } from './options.js';
+import { checkAuthMethodCredentials, dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, sessionChoicesFromFlags } from './options.js';
 import type { Env, RunContext } from './run.js';
 import { Session } from './session.js';
 
@@ -42,6 +42,7 @@ export async function runInit(options: InitOptions, run: RunContext, deps: InitD
   const timeoutMs = parseTimeout(options.timeout);
   const ca = deps.ca ?? readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
+  const choices = sessionChoicesFromFlags(options);
   const prompter = deps.prompter ?? (view.interactive ? await terminalPrompter() : undefined);
   const target = options.dotenv?.at(-1) ?? '.env';
   // What is configured already: the variable names in use (SMTP_PASS stays SMTP_PASS) and the
@@ -61,6 +62,7 @@ export async function runInit(options: InitOptions, run: RunContext, deps: InitD
   questions.failIfMissing();
 
   const loaded = loadedFrom({ settings: values, files: [], candidates: [], notes: [] });
+  checkAuthMethodCredentials(choices.authMethod, loaded);
   const live = new Live(view);
   const session = await Session.open('init', loaded, live);
   session.showHeader();
@@ -72,6 +74,7 @@ export async function runInit(options: InitOptions, run: RunContext, deps: InitD
       send: true,
       timeoutMs,
       signal,
+      choices,
       ...(recipient ? { recipient: recipient.value } : {}),
       ...(ca ? { ca } : {}),
       ...(dnsServer ? { dnsServer } : {}),

@@ -7,9 +7,89 @@ import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { FileReadError, readBoundedText } from '../safety/files.js';
 import { safeLine } from '../safety/text.js';
-import type { SmtpFlagOptions } from './flags.js';
+import type { LoadedConfig } from '../config/load.js';
+import { authMethods, type AuthMethod } from '../diagnose/types.js';
+import type { SessionChoices } from '../smtp/connection.js';
+import type { ConnectionFlagOptions, SmtpFlagOptions } from './flags.js';
 
 export const defaultTimeoutMs = 5000;
+
+/** The longest name RFC 1035 allows (and about the longest EHLO line servers accept). */
+const maxEhloLength = 253;
+const hostLabel = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
+
+/**
+ * --ehlo: a host name (`mail.example.com`) or an address literal (`[192.0.2.1]`,
+ * `[IPv6:2001:db8::1]`, RFC 5321 4.1.3), checked before anything touches the network: the name is
+ * sent as part of a command line and shown in the transcript, so nothing else may pass.
+ */
+function ehloNameFromFlag(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const literal = /^\[(?:IPv6:([0-9a-f:.]+)|([0-9.]+))\]$/i.exec(text);
+  const valid = literal
+    ? literal[1] !== undefined
+      ? isIPv6(literal[1])
+      : isIPv4(literal[2]!)
+    : text.length <= maxEhloLength && text.split('.').every((label) => hostLabel.test(label)) && !/^[0-9.]+$/.test(text);
+  if (!valid) {
+    throw new UserError(
+      `--ehlo ${safeLine(JSON.stringify(text), 200)} is not a host name or an address literal`,
+      ExitCode.usage,
+      'write it as mail.example.com, or as [192.0.2.1] or [IPv6:2001:db8::1]',
+    );
+  }
+  return text;
+}
+
+/** --auth-method, any letter case: one of the mechanisms nodemailer can answer. */
+function authMethodFromFlag(text: string | undefined): AuthMethod | undefined {
+  if (text === undefined) return undefined;
+  const method = authMethods.find((m) => m === text.trim().toUpperCase());
+  if (!method) {
+    throw new UserError(
+      `--auth-method ${safeLine(JSON.stringify(text), 200)} is not a mechanism mailcheck can log in with`,
+      ExitCode.usage,
+      `choose one of ${authMethods.join(', ')}`,
+    );
+  }
+  return method;
+}
+
+/** -4, -6, --ehlo and --auth-method, each checked (usage errors, exit 2). */
+export function sessionChoicesFromFlags(o: ConnectionFlagOptions): SessionChoices {
+  if (o.ipv4 && o.ipv6) throw new UserError('-4 and -6 ask for opposite address families', ExitCode.usage, 'give one of them, or neither to use both');
+  const ehloName = ehloNameFromFlag(o.ehlo);
+  const authMethod = authMethodFromFlag(o.authMethod);
+  return {
+    ...(o.ipv4 ? { family: 4 as const } : o.ipv6 ? { family: 6 as const } : {}),
+    ...(ehloName ? { ehloName } : {}),
+    ...(authMethod ? { authMethod } : {}),
+  };
+}
+
+/**
+ * --auth-method against the credentials the configuration holds: XOAUTH2 needs a token, the
+ * others a password. Said before anything is sent (exit 3, as for any missing credential).
+ */
+export function checkAuthMethodCredentials(method: AuthMethod | undefined, loaded: LoadedConfig): void {
+  if (method === undefined || loaded.detection.provider !== 'smtp') return;
+  const settings = loaded.config.settings;
+  const names = { token: settings.oauth2Token?.name ?? 'SMTP_OAUTH2_TOKEN', password: settings.password?.name ?? 'SMTP_PASSWORD' };
+  if (method === 'XOAUTH2' && !settings.oauth2Token?.value.trim()) {
+    throw new UserError(
+      `--auth-method XOAUTH2 logs in with an OAuth 2.0 token, but ${names.token} is not set`,
+      ExitCode.config,
+      `set ${names.token}, or pipe the token in with --oauth2-token-stdin`,
+    );
+  }
+  if (method !== 'XOAUTH2' && settings.password === undefined) {
+    throw new UserError(
+      `--auth-method ${method} logs in with a password, but ${names.password} is not set`,
+      ExitCode.config,
+      `set ${names.password}, or pipe it in with --password-stdin; a token logs in with --auth-method XOAUTH2`,
+    );
+  }
+}
 
 /** `--to`, checked before anything touches the network: a bare address (`you@example.com`). */
 export function recipientFromFlag(text: string): string {

@@ -16,7 +16,8 @@ import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
 import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile } from './options.js';
+import { dnsServerFromFlag, parseTimeout, readCaFile, sessionChoicesFromFlags } from './options.js';
+import type { SessionChoices } from '../smtp/connection.js';
 import { Session } from './session.js';
 
 /** `ports` ("465,587") replaces the default port list (the configured port is always added). */
@@ -34,6 +35,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
   const timeoutMs = options.timeout === undefined ? defaultProbeTimeoutMs : parseTimeout(options.timeout);
   const explicitPorts = options.ports === undefined ? undefined : parsePortList(options.ports);
   const caFile = readCaFile(options.caFile);
+  const choices = probeChoices(options);
   if (options.sandbox && hostArgument !== undefined)
     throw new UserError(
       '--sandbox probes the local sandbox server, not a host of your choice',
@@ -42,7 +44,7 @@ export async function runProbe(hostArgument: string | undefined, options: ProbeO
     );
   const sandbox = await sandboxFromFlag(options);
   try {
-    return await probe(hostArgument, options, run, timeoutMs, explicitPorts, sandbox ? sandbox.ca : caFile, sandbox);
+    return await probe(hostArgument, options, run, timeoutMs, explicitPorts, sandbox ? sandbox.ca : caFile, sandbox, choices);
   } finally {
     await sandbox?.close();
   }
@@ -56,6 +58,7 @@ async function probe(
   explicitPorts: number[] | undefined,
   ca: string | undefined,
   sandbox: Sandbox | undefined,
+  choices: SessionChoices,
 ): Promise<Report> {
   const { signal } = run;
   const dnsServer = dnsServerFromFlag(options.dnsServer);
@@ -84,7 +87,7 @@ async function probe(
   const ports = portsToProbe(explicitPorts ?? (sandbox ? [] : undefined), configuredPort);
   const report: ProbeReport = { host, addresses: [], ports, timeoutMs, ...(configured ? { configured } : {}), cells: [] };
 
-  const resolved = await resolveAddresses(host, { server: dnsServer, timeoutMs });
+  const resolved = await resolveAddresses(host, { server: dnsServer, timeoutMs, family: choices.family });
   if ('failure' in resolved) {
     const diagnosis = diagnoseSmtpFailure(resolved.failure, {
       host,
@@ -92,6 +95,7 @@ async function probe(
       secure: false,
       names,
       ...(provider ? { provider } : {}),
+      ...(choices.family ? { family: choices.family } : {}),
     });
     return session.finish({
       checks: [{ id: 'probe.dns', status: 'fail', title: `resolve ${host}`, detail: resolved.failure.message }],
@@ -107,7 +111,8 @@ async function probe(
     timeoutMs,
     signal,
     ...(ca ? { ca } : {}),
-    ...(login ? { login } : {}),
+    ...(login ? { login: { ...login, ...(choices.authMethod ? { method: choices.authMethod } : {}) } } : {}),
+    ...(choices.ehloName ? { ehloName: choices.ehloName } : {}),
     onProgress: (finished, total) => progress.update(`probing ${host}: ${finished} of ${total} attempts finished…`),
   });
   if (signal.aborted) return session.finishInterrupted({ checks: [], probe: report });
@@ -123,6 +128,20 @@ async function probe(
   });
   run.view.probeGrid(report);
   return session.finish({ checks, diagnoses, probe: report });
+}
+
+/** -4/-6, --ehlo and --auth-method; the last only with --auth, whose login is by password. */
+function probeChoices(options: ProbeOptions): SessionChoices {
+  const choices = sessionChoicesFromFlags(options);
+  if (choices.authMethod && !options.auth)
+    throw new UserError('--auth-method chooses how --auth logs in, and --auth is not given', ExitCode.usage, `add --auth, or leave out --auth-method`);
+  if (choices.authMethod === 'XOAUTH2')
+    throw new UserError(
+      '--auth-method XOAUTH2 logs in with an OAuth 2.0 token, and probe --auth logs in with the password',
+      ExitCode.usage,
+      'probe with PLAIN, LOGIN or CRAM-MD5, or check the token with mailcheck doctor --auth-method XOAUTH2',
+    );
+  return choices;
 }
 
 function credentials(loaded: LoadedConfig): { user: string; password: string } {

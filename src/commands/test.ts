@@ -5,7 +5,7 @@ import type { Report } from '../report/model.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag } from './options.js';
+import { checkAuthMethodCredentials, dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, sessionChoicesFromFlags } from './options.js';
 import { askRecipient } from './recipient.js';
 import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
@@ -20,14 +20,16 @@ export async function runTest(options: TestOptions, run: RunContext): Promise<Re
   const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
   const caFile = readCaFile(options.caFile);
   const dnsServer = dnsServerFromFlag(options.dnsServer);
+  const choices = sessionChoicesFromFlags(options);
   const sandbox = await sandboxFromFlag(options);
   try {
     const loaded = await runConfig(options, sandbox, run.env);
+    checkAuthMethodCredentials(choices.authMethod, loaded);
     const live = new Live(run.view);
     const check = networkCheckFor(loaded, true);
     const ca = sandbox ? sandbox.ca : caFile;
     const start = (networkCheck: NetworkCheck, recipient: string) =>
-      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
+      live.start(networkCheck, { send: true, recipient, timeoutMs, signal, choices, ...(ca ? { ca } : {}), ...(dnsServer ? { dnsServer } : {}) });
     // The server's first answer is the slowest part of a session (a network round trip, and many
     // servers pause before greeting), so with the recipient known the session starts now and
     // the modules that print the report load while the server is still answering.

@@ -8,8 +8,10 @@
  */
 import type { FailureClass } from '../exit-codes.js';
 import { implicitTlsPorts, knownProviders, providerInfo, startsLikeSecretOf, type KnownProvider } from '../config/providers.js';
+import { parseAddress } from '../config/address.js';
+import { codesOf, hasCode, isClosed, isWrongVersion, saysClosed } from './failure-facts.js';
 import { ruleKit, RuleTable } from './engine.js';
-import type { Diagnosis, DiagnosisContext, DiagnosisTexts, SmtpFailure, SmtpStage } from './types.js';
+import { authMethods, type Diagnosis, type DiagnosisContext, type DiagnosisTexts, type SmtpFailure, type SmtpStage } from './types.js';
 
 type Make = (f: SmtpFailure, ctx: DiagnosisContext) => DiagnosisTexts;
 
@@ -18,11 +20,6 @@ const { rule } = ruleKit<SmtpFailure, DiagnosisContext>({ serverSaid: (f) => f.r
 
 // ---------------------------------------------------------------------------------------------
 // Facts about the failure
-
-const codesOf = (f: SmtpFailure): string[] =>
-  [f.code, f.originalCode].filter((c): c is string => typeof c === 'string' && c !== '').map((c) => c.toUpperCase());
-
-const hasCode = (f: SmtpFailure, ...codes: string[]): boolean => codesOf(f).some((c) => codes.includes(c));
 
 /** The reply code: nodemailer's responseCode, or the leading digits of the response. */
 function replyOf(f: SmtpFailure): number | undefined {
@@ -62,18 +59,6 @@ function isGreetingTimeout(f: SmtpFailure): boolean {
 /** Mechanisms that take a token, not a password. */
 const tokenMechanisms = ['XOAUTH2', 'OAUTHBEARER'];
 
-const closedRe = /connection closed unexpectedly|server closed the connection|socket hang up|disconnected before secure TLS connection/i;
-
-function isClosed(f: SmtpFailure): boolean {
-  return hasCode(f, 'ECONNRESET', 'EPIPE') || closedRe.test(f.message);
-}
-
-const wrongVersionRe = /wrong version number|unknown protocol|packet length too long/i;
-
-function isWrongVersion(f: SmtpFailure): boolean {
-  return hasCode(f, 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG') || wrongVersionRe.test(f.message);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Words
 
@@ -86,13 +71,8 @@ function hostPort(ctx: DiagnosisContext): string {
   return `${host}:${ctx.port}`;
 }
 
-/** The bare address in `Name <addr@domain>` or `addr@domain`. */
-function bareAddress(s: string | undefined): string | undefined {
-  if (!s) return undefined;
-  const angle = /<([^<>]+)>/.exec(s);
-  const a = (angle ? angle[1]! : s).trim();
-  return a === '' ? undefined : a;
-}
+/** The bare address in `Name <addr@domain>` or `addr@domain` (config/address.ts). */
+const bareAddress = (s: string | undefined): string | undefined => (s ? parseAddress(s)?.address : undefined);
 
 function stageWords(stage: SmtpStage): string {
   switch (stage) {
@@ -461,6 +441,26 @@ export const smtpRules = [
     }),
   ),
   rule(
+    'auth.method-not-offered',
+    'auth',
+    (f) => hasCode(f, 'EAUTHMETHOD'),
+    (_f, ctx) => {
+      const offered = ctx.authMechanisms ?? [];
+      const usable = offered.filter((m) => (authMethods as readonly string[]).includes(m));
+      return {
+        summary: `${hostPort(ctx)} does not offer AUTH ${ctx.authMethod ?? 'with the mechanism asked for'} (it offers ${offered.length ? `AUTH ${offered.join(', ')}` : 'no AUTH at all'}): mailcheck sent no AUTH`,
+        causes: [
+          `--auth-method allows only ${ctx.authMethod ?? 'one mechanism'}, and the server did not advertise it in its EHLO reply`,
+          'servers offer some mechanisms only over TLS, or only to some clients; the app may pick another one by itself',
+        ],
+        fixes: [
+          ...(usable.length ? [`or force one it offers: --auth-method ${usable[0]}`] : []),
+          `drop --auth-method and let mailcheck choose among what the server offers${offered.length ? ` (${offered.join(', ')})` : ''}, as most apps do`,
+        ],
+      };
+    },
+  ),
+  rule(
     'auth.tls-required',
     'tls',
     (f) => {
@@ -826,7 +826,7 @@ export const smtpRules = [
                 ? 'client and server share no TLS version or cipher'
                 : /dh key too small|ee key too small/i.test(text)
                   ? 'the server uses a key too weak for modern TLS'
-                  : closedRe.test(text)
+                  : saysClosed(text)
                     ? 'the server closed the connection during the TLS handshake'
                     : 'the TLS handshake failed';
       return {
@@ -948,6 +948,27 @@ export const smtpRules = [
           'a firewall rejects the connection',
         ],
         fixes: [`check ${n.host} is the SMTP server`, `set ${n.port} to the provider's port: ${otherPorts(ctx)}`],
+      };
+    },
+  ),
+  rule(
+    'network.no-address-in-family',
+    'network',
+    (f, ctx) => hasCode(f, 'EAI_ADDRFAMILY') && ctx.family !== undefined,
+    (f, ctx) => {
+      const n = ctx.names;
+      const family = ctx.family ?? 4;
+      const other = family === 6 ? 4 : 6;
+      return {
+        summary: `${ctx.host} has no IPv${family} address, so -${family} leaves nothing to connect to`,
+        causes: [
+          f.message.split('\n')[0] ?? f.message,
+          family === 6 ? `the server is reachable over IPv${other} only (no AAAA record)` : `the server is reachable over IPv${other} only (no A record)`,
+        ],
+        fixes: [
+          `or, if the server should be reachable over IPv${family}, publish its ${family === 6 ? 'AAAA' : 'A'} record (or ask the provider)`,
+          `drop -${family} (or use -${other}): ${n.host} answers over IPv${other}`,
+        ],
       };
     },
   ),

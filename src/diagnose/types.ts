@@ -1,6 +1,10 @@
 import type { FailureClass } from '../exit-codes.js';
 import type { KnownProvider } from '../config/providers.js';
 
+/** The AUTH mechanisms nodemailer can answer, which `--auth-method` may force. */
+export const authMethods = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as const;
+export type AuthMethod = (typeof authMethods)[number];
+
 /** The SMTP step a failure happened in. */
 export type SmtpStage = 'dns' | 'connect' | 'tls' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'quit';
 
@@ -56,6 +60,10 @@ export interface DiagnosisContext {
   oauth2Token?: boolean;
   /** The certificate was checked against a CA the user gave (--ca-file), not Node's built-in roots. */
   customCa?: boolean;
+  /** -4/-6: the session was held to this address family. */
+  family?: 4 | 6;
+  /** --auth-method: the one AUTH mechanism the login was allowed to use. */
+  authMethod?: AuthMethod;
 }
 
 export interface Diagnosis {

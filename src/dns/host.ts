@@ -11,6 +11,8 @@
  *   trip to a DNS server (nodemailer asks the configured resolver for `localhost` first).
  * - Otherwise nodemailer resolves the name its own way (resolve4 and resolve6, then getaddrinfo),
  *   so the walk connects where the user's app would.
+ * - With -4 or -6 (`family`), only that family's addresses are kept, wherever they came from, and
+ *   a host without one is a lookup failure of its own (EAI_ADDRFAMILY, as getaddrinfo names it).
  */
 import { lookup as systemLookup, type LookupAddress } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
@@ -24,6 +26,8 @@ export interface HostLookupOptions {
   /** --dns-server (`ip`, `ip:port`, `[v6]:port`): the only server asked when given. */
   server?: string | undefined;
   timeoutMs: number;
+  /** -4/-6: only addresses of this family (undefined: both, as the machine can use them). */
+  family?: 4 | 6 | undefined;
 }
 
 /** Why a name has no address; `code` is the resolver's (ENOTFOUND, EAI_AGAIN, ETIMEOUT, ...). */
@@ -36,11 +40,42 @@ export interface HostLookupFailure {
 export type HostLookup = { addresses: string[] } | { failure: HostLookupFailure };
 
 export async function lookupHost(host: string, o: HostLookupOptions): Promise<HostLookup> {
+  if (o.family !== undefined) return inFamily(host, o.family, await lookupAnyFamily(host, o));
+  return lookupAnyFamily(host, o);
+}
+
+async function lookupAnyFamily(host: string, o: HostLookupOptions): Promise<HostLookup> {
   if (isIP(host)) return { addresses: [host] };
-  if (o.server !== undefined) return askServer(host, o.server, o.timeoutMs);
+  // With a forced family both are asked: a host without it is told apart from one without any address.
+  if (o.server !== undefined) return askServer(host, o.server, o.timeoutMs, o.family ? [4, 6] : usableFamilies());
   const local = fromHostsFile(host);
-  if (local.length) return { addresses: usable(local) };
+  // A forced family is the user's choice, even one this machine seems unable to use.
+  if (local.length) return { addresses: o.family ? local : usable(local) };
   return askLikeNodemailer(host, o.timeoutMs);
+}
+
+/** The code getaddrinfo gives a name that has addresses, but none of the family asked for. */
+export const noAddressInFamily = 'EAI_ADDRFAMILY';
+
+/** Keeps the addresses of `family`; none is a failure that says which addresses the host does have. */
+function inFamily(host: string, family: 4 | 6, found: HostLookup): HostLookup {
+  if ('failure' in found) return found;
+  const kept = found.addresses.filter((a) => isIP(a) === family);
+  if (kept.length) return { addresses: kept };
+  const flag = `-${family}`;
+  if (isIP(host)) {
+    return { failure: { code: noAddressInFamily, message: `${host} is an IPv${isIP(host)} address, but ${flag} asks for IPv${family}` } };
+  }
+  const others = found.addresses.slice(0, 3).join(', ');
+  const unusable = !usableFamilies().includes(family)
+    ? ` (this machine has no IPv${family} address beyond loopback, so its resolver may not have asked for one)`
+    : '';
+  return {
+    failure: {
+      code: noAddressInFamily,
+      message: `${host} has no IPv${family} address (${family === 4 ? 'A' : 'AAAA'} record), only ${others}${unusable}; ${flag} asks for IPv${family}`,
+    },
+  };
 }
 
 /**
@@ -50,9 +85,14 @@ export async function lookupHost(host: string, o: HostLookupOptions): Promise<Ho
  * here go into that cache. Its own lookup fills the cache anyway; the others are put there.
  */
 export async function resolveForNodemailer(host: string, o: HostLookupOptions): Promise<HostLookupFailure | undefined> {
-  if (isIP(host)) return undefined;
+  if (isIP(host) && o.family === undefined) return undefined;
+  // nodemailer's own lookup answers from this cache too: one family's addresses, put there for
+  // -4/-6, must not stand for the host in a later session of the same process that asks for both.
+  if (o.family !== undefined) familyOnly.add(host);
+  else if (familyOnly.delete(host)) dnsCache.delete(host);
   const found = await lookupHost(host, o);
   if ('failure' in found) return found.failure;
+  if (isIP(host)) return undefined;
   dnsCache.set(host, { value: { addresses: found.addresses }, expires: Date.now() + nodemailerCacheMs });
   return undefined;
 }
@@ -81,10 +121,13 @@ export function lookupOne(host: string, o: HostLookupOptions): Promise<string> {
   return new Promise((resolve, reject) => lookup(host, {}, (error, address) => (error ? reject(error) : resolve(address as string))));
 }
 
+/** Hosts whose entry in nodemailer's cache holds one address family only (resolveForNodemailer). */
+const familyOnly = new Set<string>();
+
 /** nodemailer's own cache lifetime (DNS_TTL in its shared/index.js); a CLI run ends long before. */
 const nodemailerCacheMs = 5 * 60 * 1000;
 
-async function askServer(host: string, server: string, timeoutMs: number): Promise<HostLookup> {
+async function askServer(host: string, server: string, timeoutMs: number, families: (4 | 6)[]): Promise<HostLookup> {
   // tries: 1 and one bound for both queries, as the DNS checks do (resolver.ts): c-ares would
   // otherwise retry past --timeout.
   const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
@@ -95,7 +138,7 @@ async function askServer(host: string, server: string, timeoutMs: number): Promi
       (addresses) => ({ addresses, code: undefined }),
       (error: NodeJS.ErrnoException) => ({ addresses: [] as string[], code: error.code === 'ECANCELLED' ? 'ETIMEOUT' : (error.code ?? 'EDNS') }),
     );
-  const answers = await Promise.all(usableFamilies().map(ask));
+  const answers = await Promise.all(families.map(ask));
   clearTimeout(timer);
   const addresses = answers.flatMap((a) => a.addresses);
   if (addresses.length) return { addresses };

@@ -148,7 +148,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       records: spfRecords,
     });
     fail({ kind: 'spf-multiple' });
-  } else if (root.parsed && root.parsed.errors.length) {
+  } else if (root.parsed?.errors.length) {
     spfBroken = true;
     row('dns.spf', 'fail', `syntax errors: ${root.parsed.errors.map(shownRecord).join('; ')}`, { records: spfRecords });
     fail({ kind: 'spf-syntax', parsed: root.parsed });

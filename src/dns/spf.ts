@@ -56,7 +56,7 @@ export function parseSpf(record: string): ParsedSpf {
   const terms: SpfTerm[] = [];
   // Terms are separated by one or more spaces (§4.6.1); other whitespace is not allowed.
   const [version, ...rest] = record.split(/ +/).filter((t, i) => t !== '' || i === 0);
-  if (!version || version.toLowerCase() !== 'v=spf1') errors.push('the record does not start with v=spf1');
+  if (version?.toLowerCase() !== 'v=spf1') errors.push('the record does not start with v=spf1');
   let redirects = 0;
   let exps = 0;
   for (const text of rest) {

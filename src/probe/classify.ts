@@ -1,24 +1,10 @@
+import { isClosed, isWrongVersion } from '../diagnose/failure-facts.js';
 import type { SmtpFailure } from '../diagnose/types.js';
-import type { AttemptResult } from './attempt.js';
-import type { CellStatus, ProbeAddress, ProbeCell, ProbeMode } from '../report/probe.js';
-
-/**
- * A TLS client that read plain text where a TLS record should be: the server greeted in the
- * clear ("220 ..." is not a TLS header). OpenSSL 3.0, 3.2+ and older stacks word it differently.
- */
-export function isWrongVersion(failure: SmtpFailure | undefined): boolean {
-  if (!failure) return false;
-  const codes = [failure.code, failure.originalCode].map((c) => c?.toUpperCase());
-  return (
-    codes.includes('ERR_SSL_WRONG_VERSION_NUMBER') ||
-    codes.includes('ERR_SSL_PACKET_LENGTH_TOO_LONG') ||
-    /wrong version number|unknown protocol|packet length too long/i.test(failure.message)
-  );
-}
+import type { AttemptLogin, AttemptResult } from './attempt.js';
+import type { CellStatus, LoginOutcome, ProbeAddress, ProbeCell, ProbeFailure, ProbeMode } from '../report/probe.js';
 
 const isTimeout = (f: SmtpFailure) => f.code === 'ETIMEDOUT' || f.timeoutType !== undefined;
 const isRefused = (f: SmtpFailure) => f.code === 'ECONNREFUSED' || f.originalCode === 'ECONNREFUSED';
-const isClosed = (f: SmtpFailure) => f.code === 'ECONNECTION' && /closed unexpectedly/i.test(f.message);
 
 /** One attempt on its own: what it proves without looking at the other modes on the port. */
 export function cellFromAttempt(target: ProbeAddress & { port: number; mode: ProbeMode }, attempt: AttemptResult, timeoutMs: number): ProbeCell {
@@ -26,15 +12,35 @@ export function cellFromAttempt(target: ProbeAddress & { port: number; mode: Pro
   if (attempt.greeting !== undefined) cell.greeting = attempt.greeting;
   if (attempt.tls) cell.tls = attempt.tls;
   if (attempt.capabilities) cell.capabilities = attempt.capabilities;
-  if (attempt.login) cell.login = attempt.login;
+  if (attempt.login) cell.login = reportedLogin(attempt.login);
   const f = attempt.failure;
   if (attempt.ok || !f) return cell;
-  cell.failure = f;
+  cell.failure = reported(f);
   const [status, detail] = describeFailure(f, timeoutMs);
   cell.status = status;
   cell.detail = detail;
   return cell;
 }
+
+/** The failure as the report's schema has it: its fields only, whatever else the rules read internally. */
+function reported(f: SmtpFailure): ProbeFailure {
+  return {
+    stage: f.stage,
+    ...(f.code !== undefined ? { code: f.code } : {}),
+    ...(f.originalCode !== undefined ? { originalCode: f.originalCode } : {}),
+    ...(f.timeoutType !== undefined ? { timeoutType: f.timeoutType } : {}),
+    ...(f.responseCode !== undefined ? { responseCode: f.responseCode } : {}),
+    ...(f.response !== undefined ? { response: f.response } : {}),
+    message: f.message,
+  };
+}
+
+function reportedLogin(login: AttemptLogin): LoginOutcome {
+  return login.status === 'failed' ? { status: 'failed', failure: reported(login.failure) } : login;
+}
+
+/** A cell's detail is one line; a reply may have several. */
+const oneLine = (text: string): string => text.split(/\r?\n/).join(' ');
 
 function describeFailure(f: SmtpFailure, timeoutMs: number): [CellStatus, string] {
   if (isWrongVersion(f)) {
@@ -50,9 +56,9 @@ function describeFailure(f: SmtpFailure, timeoutMs: number): [CellStatus, string
     if (f.stage === 'greeting') return ['timeout', `connected, but no greeting within ${timeoutMs} ms`];
     return ['timeout', `no answer ${f.stage === 'starttls' ? 'to STARTTLS' : 'to EHLO'} within ${timeoutMs} ms`];
   }
-  if (f.stage === 'starttls' && f.responseCode) return ['error', `STARTTLS refused: ${f.response ?? f.responseCode}`];
-  if (f.code === 'EPROTOCOL' && f.response) return ['error', `not an SMTP greeting: ${f.response}`];
-  if (f.responseCode) return ['error', f.response ?? f.message];
+  if (f.stage === 'starttls' && f.responseCode) return ['error', `STARTTLS refused: ${oneLine(f.response ?? String(f.responseCode))}`];
+  if (f.code === 'EPROTOCOL' && f.response) return ['error', `not an SMTP greeting: ${oneLine(f.response)}`];
+  if (f.responseCode) return ['error', oneLine(f.response ?? f.message)];
   if (isClosed(f)) return ['error', `the server closed the connection${f.stage === 'greeting' ? ' before greeting' : ''}`];
   return ['error', f.message.split(/\r?\n/)[0] ?? 'failed'];
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { isIP } from 'node:net';
+import type { AuthMethod } from '../diagnose/types.js';
 import { attemptSmtp } from './attempt.js';
 import { cellFromAttempt, reconcilePort } from './classify.js';
 import { probeModes, type ProbeAddress, type ProbeCell } from '../report/probe.js';
@@ -13,8 +14,10 @@ export interface MatrixOptions {
   timeoutMs: number;
   ca?: string;
   signal?: AbortSignal;
-  /** `--auth`: also log in on every combination that works over verified TLS. */
-  login?: { user: string; password: string };
+  /** `--auth`: also log in on every combination that works over verified TLS (`method`: --auth-method). */
+  login?: { user: string; password: string; method?: AuthMethod };
+  /** --ehlo. */
+  ehloName?: string;
   onProgress?: (finished: number, total: number) => void;
 }
 
@@ -62,6 +65,7 @@ export async function probeMatrix(o: MatrixOptions): Promise<ProbeCell[]> {
       ...(o.ca ? { ca: o.ca } : {}),
       signal: stop.signal,
       ...(o.login ? { login: o.login } : {}),
+      ...(o.ehloName ? { ehloName: o.ehloName } : {}),
     });
     o.onProgress?.(++finished, targets.length);
     return cellFromAttempt(target, attempt, o.timeoutMs);

@@ -1,4 +1,4 @@
-import type { SmtpFailure } from '../diagnose/types.js';
+import type { SmtpStage } from '../diagnose/types.js';
 import type { TlsInfo } from './tls.js';
 
 /**
@@ -32,8 +32,28 @@ export interface Capabilities {
   starttlsOffered: boolean;
 }
 
+/**
+ * Why an attempt (or its login) failed, as the report shows it: nodemailer's error fields and the
+ * stage. The report owns this shape; the probe maps its internal failure into it (probe/classify.ts),
+ * so a field the diagnosis rules use internally never becomes part of the schema.
+ */
+export interface ProbeFailure {
+  stage: SmtpStage;
+  /** nodemailer's class: ECONNECTION, ETIMEDOUT, ESOCKET, EDNS, ETLS, EAUTH, EPROTOCOL. */
+  code?: string;
+  /** Node/OpenSSL code: ECONNREFUSED, ENOTFOUND, ERR_SSL_WRONG_VERSION_NUMBER, CERT_HAS_EXPIRED... */
+  originalCode?: string;
+  /** CONNECT_TIMEOUT, GREETING_TIMEOUT, UPGRADE_TIMEOUT, SOCKET_TIMEOUT, STEP_TIMEOUT. */
+  timeoutType?: string;
+  /** The reply code, e.g. 535. */
+  responseCode?: number;
+  /** The server's reply, its own words (scrubbed of the password, or withheld, and terminal-safe). */
+  response?: string;
+  message: string;
+}
+
 /** `--auth`: whether the configured credentials were accepted on this combination. */
-export type LoginOutcome = { status: 'ok' } | { status: 'failed'; failure: SmtpFailure } | { status: 'skipped'; reason: string };
+export type LoginOutcome = { status: 'ok' } | { status: 'failed'; failure: ProbeFailure } | { status: 'skipped'; reason: string };
 
 /** works / TLS mismatch / refused / timed out / anything else. Stable JSON values. */
 export type CellStatus = 'works' | 'tls-mismatch' | 'refused' | 'timeout' | 'error';
@@ -45,7 +65,7 @@ export interface AttemptFacts {
   greeting?: string;
   tls?: TlsInfo;
   capabilities?: Capabilities;
-  failure?: SmtpFailure;
+  failure?: ProbeFailure;
   login?: LoginOutcome;
 }
 

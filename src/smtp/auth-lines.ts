@@ -6,7 +6,7 @@ import { maskSecret } from '../safety/secrets.js';
  * payload. nodemailer already logs the password as "/* secret *\/".
  */
 export class AuthLineRewriter {
-  private awaiting: 'none' | 'login-user' | 'login-pass' = 'none';
+  private awaiting: 'none' | 'login-user' | 'login-pass' | 'cram-response' = 'none';
   private readonly maskedPassword: string;
   private readonly maskedToken: string;
 
@@ -33,9 +33,16 @@ export class AuthLineRewriter {
       this.awaiting = 'none';
       return `‹base64 of password ${this.maskedPassword}›`;
     }
+    if (this.awaiting === 'cram-response') {
+      // The username and an HMAC-MD5 of the challenge keyed with the password: the HMAC would let
+      // anyone with the transcript guess passwords offline, so it is not shown either.
+      this.awaiting = 'none';
+      return `‹base64 of username ${this.userShown} and the HMAC-MD5 of the challenge keyed with password ${this.maskedPassword}›`;
+    }
     if (/^AUTH\s+PLAIN\s+\S+$/i.test(line)) return `AUTH PLAIN ‹base64 of username ${this.userShown} and password ${this.maskedPassword}›`;
     if (/^AUTH\s+XOAUTH2\s+\S+$/i.test(line)) return `AUTH XOAUTH2 ‹base64 of user ${this.userShown} and token ${this.maskedToken}›`;
     if (/^AUTH\s+LOGIN$/i.test(line)) this.awaiting = 'login-user';
+    if (/^AUTH\s+CRAM-MD5$/i.test(line)) this.awaiting = 'cram-response';
     if (line.includes('/* secret */')) return line.replace('/* secret */', `‹secret ${this.maskedPassword}›`);
     // Any other AUTH line carries a payload mailcheck did not build a mask for: show the verb only.
     const auth = /^AUTH\s+(\S+)\s+\S+/i.exec(line);

@@ -5,6 +5,7 @@ import type { ProbeCell, ProbeMode, ProbeReport } from '../../src/report/probe.j
 import { probeVerdict } from '../../src/probe/verdict.js';
 import { localhostCert } from '../fixtures/certs.js';
 import { defaultPassword, defaultUser, startTestServer, type TestServer } from '../fixtures/smtp-server.js';
+import { onCommands, startHostileServer } from '../fixtures/hostile-servers.js';
 import { closedPort, startNeverAcceptingListener, startSilentListener, type Listener } from '../fixtures/unreachable.mjs';
 
 /**
@@ -208,5 +209,48 @@ describe('--auth', () => {
     const everything = JSON.stringify({ cells, checks, diagnoses });
     expect(everything).not.toContain(password);
     expect(everything).not.toContain(Buffer.from(password).toString('base64').slice(0, 12));
+  });
+});
+
+describe('--auth with a password too short to scrub', () => {
+  it("the server's text is withheld in the report, whose cells carry only the schema's fields", async () => {
+    const cells = await probe([implicit.port], { login: { user: defaultUser, password: 'abc' } });
+    const login = cellOf(cells, implicit.port, 'implicit-tls').login;
+    expect(login).toMatchObject({ status: 'failed', failure: { stage: 'auth', responseCode: 535, response: '535 ‹text withheld›' } });
+    // The words the rules match on stay inside the probe (SmtpFailure.withheldWords); the report model owns ProbeFailure.
+    expect(JSON.stringify(cells)).not.toContain('withheldWords');
+    expect(JSON.stringify(cells)).not.toContain('credentials invalid');
+  });
+});
+
+describe('a server that hangs up on a client talking first', () => {
+  // Postfix's postscreen (and many ISP MXs) greet after a pause and drop a client that sends
+  // anything before the greeting: a TLS ClientHello counts. The implicit TLS attempt then ends
+  // in "socket disconnected before secure TLS connection was established" (ECONNRESET), not in
+  // "Connection closed unexpectedly", and must still be read as the server having hung up.
+  it('implicit TLS there is a proven mismatch, not an unexplained error, because plain text greets', async () => {
+    const server = await startHostileServer((socket) => {
+      let greeted = false;
+      const greet = setTimeout(() => {
+        greeted = true;
+        socket.write('220 pregreet.test ESMTP\r\n');
+      }, 150);
+      socket.once('data', () => {
+        if (!greeted) {
+          clearTimeout(greet);
+          socket.destroy();
+        }
+      });
+      onCommands(socket, (line) => socket.write(/^(EHLO|HELO)/i.test(line) ? '250 pregreet.test\r\n' : '502 not here\r\n'));
+    });
+    try {
+      const cells = await probe([server.port]);
+      const implicitCell = cellOf(cells, server.port, 'implicit-tls');
+      expect(implicitCell.failure?.originalCode ?? implicitCell.failure?.code).toBe('ECONNRESET');
+      expect(statuses(cells, server.port)).toMatchObject({ 'implicit-tls': 'tls-mismatch', plaintext: 'works' });
+      expect(implicitCell.detail).toMatch(/greets in plain text here: this port does not speak implicit TLS/);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -317,6 +317,9 @@ describe('TLS mode and certificates', () => {
     const run = await walk(s.port, { secure: true, ca: false });
     expectDiagnosis(run, 'tls.self-signed', 'tls');
     expect(s.log.commands).toEqual([]);
+    // The session ends where verification failed: nothing after the "stopped" line, and each stage timed once.
+    expect(run.transcript.at(-1)?.text).toBe('stopped: certificate verification failed: DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(run.walk.stages.map((t) => t.stage)).toEqual(['connect', 'tls']);
   });
 
   it('hostname mismatch: the certificate names another host', async () => {

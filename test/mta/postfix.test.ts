@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
-import { startPostfix, wrongPassword, type Lab, type PostfixPort } from './harness.mjs';
+import { login, startPostfix, wrongPassword, type Lab, type PostfixPort } from './harness.mjs';
 import { describeWithMtas, expectOutcome, lines, mailcheck } from './mta.js';
 
 /**
@@ -40,6 +40,22 @@ describeWithMtas('Postfix + Dovecot on loopback', 'postfix', () => {
   it('doctor over implicit TLS', async () => {
     const run = await mailcheck(lab, { port: lab.ports.submissions, secure: '1' }, ['doctor', '--to', to('inbox')]);
     expectOutcome(run, ExitCode.ok, []);
+  });
+
+  it('--auth-method LOGIN: Dovecot takes the username and password on lines of their own, neither shown', async () => {
+    const run = await mailcheck(lab, starttls('submission'), ['test', '--to', to('inbox'), '--auth-method', 'LOGIN']);
+    expectOutcome(run, ExitCode.ok, []);
+    const client = lines(run, 'client');
+    expect(client).toContain('AUTH LOGIN');
+    expect(client.some((l) => /^‹base64 of password …\(\d+ chars\)›$/.test(l))).toBe(true);
+    expect(JSON.stringify(run.json)).not.toContain(Buffer.from(login.password).toString('base64'));
+  });
+
+  it('--auth-method CRAM-MD5, which this Dovecot does not offer: auth.method-not-offered, exit 6, no AUTH sent', async () => {
+    const run = await mailcheck(lab, starttls('submission'), ['doctor', '--to', to('inbox'), '--auth-method', 'CRAM-MD5']);
+    expectOutcome(run, ExitCode.auth, ['auth.method-not-offered']);
+    expect(lines(run, 'client').some((l) => l.startsWith('AUTH'))).toBe(false);
+    expect(run.json.diagnoses?.[0]?.summary).toMatch(/it offers AUTH PLAIN, LOGIN/);
   });
 
   it('wrong password: 535 5.7.8 from Dovecot', async () => {

@@ -287,6 +287,29 @@ describe('network', () => {
       explains: /no IPv6 route/,
     },
     {
+      name: '-6, and the host has no AAAA record (EAI_ADDRFAMILY)',
+      failure: {
+        stage: 'dns',
+        code: 'EDNS',
+        originalCode: 'EAI_ADDRFAMILY',
+        message: 'smtp.example.com has no IPv6 address (AAAA record), only 192.0.2.10; -6 asks for IPv6',
+      },
+      ctx: { family: 6 },
+      id: 'network.no-address-in-family',
+      cls: 'network',
+      mentions: ['host'],
+      summary: /has no IPv6 address, so -6/,
+      explains: /only 192\.0\.2\.10/,
+      last: /drop -6 \(or use -4\)/,
+    },
+    {
+      name: 'EAI_ADDRFAMILY without -4/-6 is an ordinary DNS failure',
+      failure: { stage: 'dns', code: 'EDNS', originalCode: 'EAI_ADDRFAMILY', message: 'getaddrinfo EAI_ADDRFAMILY smtp.example.com' },
+      id: 'network.dns',
+      cls: 'network',
+      mentions: ['host'],
+    },
+    {
       name: 'EHOSTUNREACH over IPv4',
       failure: { stage: 'connect', code: 'ESOCKET', originalCode: 'EHOSTUNREACH', message: 'connect EHOSTUNREACH 10.0.0.9:587' },
       id: 'network.unreachable',
@@ -1103,6 +1126,11 @@ describe('the rule table', () => {
       [{ stage: 'starttls', code: 'ENOSTARTTLS', message: 'the server does not offer STARTTLS' }, {}],
       [{ stage: 'auth', code: 'ENOAUTHMECH', message: 'no AUTH was sent' }, { authMechanisms: ['XOAUTH2'] }],
       [{ stage: 'auth', code: 'ENOAUTHMECH', message: 'no AUTH was sent' }, { authMechanisms: ['CRAM-SHA1'] }],
+      [
+        { stage: 'auth', code: 'EAUTHMETHOD', message: 'no AUTH was sent' },
+        { authMechanisms: ['PLAIN'], authMethod: 'CRAM-MD5' },
+      ],
+      [{ stage: 'dns', code: 'EDNS', originalCode: 'EAI_ADDRFAMILY', message: 'no IPv6 address' }, { family: 6 }],
       [{ stage: 'greeting', code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', responseCode: 220, message: 'the server sent "220-" but not the rest' }, {}],
       [{ stage: 'auth', code: 'ETIMEDOUT', timeoutType: 'STEP_TIMEOUT', message: 'no complete answer within 20000 ms' }, {}],
       [auth('535-5.7.8 Username and Password not accepted.'), { provider: 'gmail' }],
@@ -1170,4 +1198,30 @@ describe('certificate fixes with --ca-file', () => {
     expect(without).toMatch(/NODE_EXTRA_CA_CERTS=/);
     expect(without).not.toMatch(/--ca-file/);
   });
+});
+
+describe('--auth-method', () => {
+  runTable([
+    {
+      name: 'forced CRAM-MD5, the server offers PLAIN and LOGIN: no AUTH was sent',
+      failure: {
+        stage: 'auth',
+        code: 'EAUTHMETHOD',
+        message: '--auth-method CRAM-MD5 was asked for, but the server does not offer it (it offers PLAIN, LOGIN); no AUTH was sent',
+      },
+      ctx: { authMechanisms: ['PLAIN', 'LOGIN'], authMethod: 'CRAM-MD5' },
+      id: 'auth.method-not-offered',
+      cls: 'auth',
+      summary: /does not offer AUTH CRAM-MD5 \(it offers AUTH PLAIN, LOGIN\)/,
+      last: /drop --auth-method/,
+    },
+    {
+      name: 'forced LOGIN, the server advertises no AUTH at all',
+      failure: { stage: 'auth', code: 'EAUTHMETHOD', message: 'no AUTH was sent' },
+      ctx: { authMechanisms: [], authMethod: 'LOGIN' },
+      id: 'auth.method-not-offered',
+      cls: 'auth',
+      summary: /it offers no AUTH at all/,
+    },
+  ]);
 });
