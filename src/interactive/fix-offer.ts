@@ -6,7 +6,7 @@
  */
 import type { LintId } from '../config/lint.js';
 import type { LoadedConfig } from '../config/load.js';
-import { implicitTlsPorts, recogniseProvider, secureValue, tlsModeForPort } from '../config/providers.js';
+import { implicitTlsPorts, type KnownProvider, recogniseProvider, secureValue, tlsModeForPort } from '../config/providers.js';
 import { parsePort } from '../config/smtp-settings.js';
 import { describeSource, type Source } from '../config/source.js';
 import { variableNames, type SettingKey } from '../config/variables.js';
@@ -51,12 +51,19 @@ export function concreteFix(problem: Problem, loaded: LoadedConfig): FixValues |
     case 'tls.plaintext-on-implicit-port':
       return { secure: '1' };
   }
+  const owner = fixedUsernameProblems[problem.id as LintId | DiagnosisId];
   const provider = recogniseProvider(settings.host?.value);
-  if (provider?.fixedUser && (problem.id === `${provider.id}.user` || problem.id === `auth.${provider.id}-username`)) {
-    return { user: provider.fixedUser };
-  }
+  if (owner && provider?.id === owner && provider.fixedUser) return { user: provider.fixedUser };
   return undefined;
 }
+
+/** The findings that a provider's fixed username is wrong (lint, or the server's 535): the username itself is the fix. */
+const fixedUsernameProblems: Partial<Record<LintId | DiagnosisId, KnownProvider>> = {
+  'resend.user': 'resend',
+  'auth.resend-username': 'resend',
+  'sendgrid.user': 'sendgrid',
+  'auth.sendgrid-username': 'sendgrid',
+};
 
 /** Where the fix's values live, and so whether mailcheck can make the change itself. */
 export function planFix(values: FixValues, loaded: LoadedConfig): FixPlan | undefined {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { knownProviders, providerInfo, recogniseProvider, tlsModeForPort } from '../../src/config/providers.js';
+import { diagnosisIds } from '../../src/checks/diagnosis-ids.js';
+import { loadConfig } from '../../src/config/load.js';
+import { implicitTlsPorts, knownProviders, providerInfo, recogniseProvider, starttlsPorts, tlsModeForPort } from '../../src/config/providers.js';
+import { defaultProbePorts } from '../../src/probe/targets.js';
+import { concreteFix } from '../../src/interactive/fix-offer.js';
 import { explainPreset, findPreset, presets, type SmtpPreset } from '../../src/interactive/presets.js';
 
 /**
@@ -55,5 +59,39 @@ describe('the registry follows the port conventions it states', () => {
     expect(recogniseProvider('email-smtp.eu-west-1.amazonaws.com')?.id).toBe('ses');
     expect(recogniseProvider('smtp.eu.mailgun.org')?.id).toBe('mailgun');
     expect(recogniseProvider('smtp.example.com')).toBeUndefined();
+  });
+});
+
+describe('a fixed username is a fix mailcheck can make itself', () => {
+  const withFixedUser = knownProviders.filter((id) => providerInfo(id).fixedUser !== undefined);
+
+  it.each(withFixedUser)('%s: its lint finding and its 535 diagnosis both set the username', (id) => {
+    const info = providerInfo(id);
+    const loaded = loadConfig({
+      env: {
+        SMTP_HOST: info.smtp.host,
+        SMTP_PORT: '587',
+        SMTP_SECURE: '0',
+        SMTP_USER: 'me@example.com',
+        SMTP_PASSWORD: 'x'.repeat(20),
+        SMTP_SENDER: 'app@example.com',
+      },
+      envFiles: [],
+    });
+    const lintIds = loaded.lint.filter((f) => f.status === 'fail').map((f) => f.id);
+    expect(lintIds).toContain(`${id}.user`);
+    for (const problemId of [`${id}.user`, `auth.${id}-username`]) {
+      expect(diagnosisIds.includes(problemId as never) || lintIds.includes(problemId as never), problemId).toBe(true);
+      expect(concreteFix({ id: problemId }, loaded), problemId).toEqual({ user: info.fixedUser });
+    }
+    // Not for another provider's host: the username is only right for its own relay.
+    const elsewhere = loadConfig({ env: { SMTP_HOST: 'smtp.example.com', SMTP_USER: 'me' }, envFiles: [] });
+    expect(concreteFix({ id: `${id}.user` }, elsewhere)).toBeUndefined();
+  });
+});
+
+describe("the probe's ports are the registry's port conventions", () => {
+  it('every port it tries by default has a TLS mode in the registry, and every port the registry knows is tried', () => {
+    expect([...defaultProbePorts].sort()).toEqual([...implicitTlsPorts, ...starttlsPorts].sort());
   });
 });
