@@ -95,9 +95,11 @@ describe('the packed tarball', () => {
     expect(paths).toContain('bin/mailcheck.cjs');
     expect(paths).toContain('dist/cli.js');
     expect(paths).toContain('dist/THIRD-PARTY-LICENSES.txt');
+    // dist/package.json says the chunks are CommonJS (scripts/build.mjs).
+    expect(paths).toContain('dist/package.json');
     expect(paths).toContain('schema/report.v1.json');
     const unexpected = paths.filter(
-      (p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
+      (p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|dist\/package\.json|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
     );
     expect(unexpected).toEqual([]);
   });
