@@ -7,7 +7,8 @@
 //
 // The cache may only ever make a run faster, never different or failed:
 // - Where: a directory of the user's own (XDG_CACHE_HOME or ~/.cache, ~/Library/Caches on macOS,
-//   %LOCALAPPDATA% on Windows) under mailcheck/v8-<node version>-<arch>. Nowhere when there is no
+//   %LOCALAPPDATA% on Windows), mailcheck/v8-<node version>-<arch>/<installation>/, one per
+//   copy of mailcheck (a global one and npx's do not evict each other). Nowhere when there is no
 //   such directory (no HOME), when NODE_DISABLE_COMPILE_CACHE is set (Node's own switch for its
 //   cache), or when the directory is not the user's alone (another user could plant code there).
 // - Which: one file per chunk, named after the chunk and its size and change time (ctime, which
@@ -15,16 +16,19 @@
 //   rejects data from another V8 version or other flags (then it is rewritten).
 // - When: at exit, for the chunks this run compiled from source, each written to a temporary file
 //   and renamed, so a reader sees a whole file or none. Every failure to read or write is ignored.
+// - How much: a chunk's older entries go when its new one is written, and the directories of
+//   installations unused for 30 days when a new installation's is made (about 1 MB each).
 'use strict';
-const { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
-const { isAbsolute, join } = require('node:path');
+const { dirname, isAbsolute, join } = require('node:path');
 const { Script } = require('node:vm');
 
 const dist = join(__dirname, '..', 'dist');
 // Node built-ins, and the one optional package resend may ask for (scripts/build.mjs), resolve
 // from dist/ as they would for a chunk Node loaded itself.
 const requireOutside = createRequire(join(dist, 'cli.js'));
+const unusedInstallationMs = 30 * 24 * 60 * 60 * 1000;
 let cacheDir = cacheDirectory();
 const modules = new Map();
 /** Chunks compiled from source in this run: their code is written to the cache at exit. */
@@ -37,7 +41,15 @@ function cacheDirectory() {
   if (process.platform === 'win32') base = env.LOCALAPPDATA;
   else if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) base = env.XDG_CACHE_HOME;
   else if (env.HOME) base = join(env.HOME, process.platform === 'darwin' ? 'Library/Caches' : '.cache');
-  return base && isAbsolute(base) ? join(base, 'mailcheck', `v8-${process.version}-${process.arch}`) : undefined;
+  if (!base || !isAbsolute(base)) return undefined;
+  return join(base, 'mailcheck', `v8-${process.version}-${process.arch}`, installationId(dist));
+}
+
+/** A short name for this copy of mailcheck: FNV-1a of its dist/ path, in hex. */
+function installationId(path) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) hash = Math.imul(hash ^ path.charCodeAt(i), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }
 
 /** Whether the cache directory exists and nobody but this user can write to it (always true on Windows, where modes say nothing). */
@@ -47,6 +59,15 @@ function cacheDirIsOurs() {
     return dir.isDirectory() && (process.platform === 'win32' || (dir.uid === process.getuid() && (dir.mode & 0o022) === 0));
   } catch {
     return false;
+  }
+}
+
+/** Removes the cache directories of other installations that wrote nothing for 30 days. */
+function pruneUnusedInstallations() {
+  const parent = dirname(cacheDir);
+  for (const entry of readdirSync(parent)) {
+    const dir = join(parent, entry);
+    if (dir !== cacheDir && Date.now() - statSync(dir).mtimeMs > unusedInstallationMs) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -83,13 +104,13 @@ function requireChunk(id) {
 
 function writeCache() {
   try {
-    const stale = readdirSync(cacheDir);
+    const earlier = readdirSync(cacheDir);
     for (const { name, cacheFile, script } of compiled) {
       const temporary = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
       renameSync(temporary, cacheFile);
       // The code of this chunk's earlier builds will never be read again.
-      for (const old of stale) if (old.startsWith(`${name}-`) && join(cacheDir, old) !== cacheFile) rmSync(join(cacheDir, old), { force: true });
+      for (const old of earlier) if (old.startsWith(`${name}-`) && join(cacheDir, old) !== cacheFile) rmSync(join(cacheDir, old), { force: true });
     }
   } catch {
     // A cache that cannot be written costs the next run its compile time, nothing else.
@@ -99,13 +120,21 @@ function writeCache() {
 /** Loads dist/cli.js (the rest follows on demand) and returns its exports. */
 function loadCli() {
   if (cacheDir && !cacheDirIsOurs()) {
+    let created = false;
     try {
-      mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      created = mkdirSync(cacheDir, { recursive: true, mode: 0o700 }) !== undefined;
     } catch {
       // Checked below.
     }
     // Compiled code from a directory others can write to could run their code as this user.
     if (!cacheDirIsOurs()) cacheDir = undefined;
+    else if (created) {
+      try {
+        pruneUnusedInstallations();
+      } catch {
+        // Left for the next new installation to clear.
+      }
+    }
   }
   const cli = load('cli.js');
   if (cacheDir) process.on('exit', () => compiled.length > 0 && writeCache());

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
@@ -13,7 +13,14 @@ import { ensureBuilt, removeWorkDirs, runCli, stackTrace, workDir } from './cli-
 beforeAll(ensureBuilt, 180_000);
 afterAll(removeWorkDirs);
 
-const cacheOf = (xdg: string) => join(xdg, 'mailcheck', `v8-${process.version}-${process.arch}`);
+/** Where this Node's caches go; one directory per installation of mailcheck below it. */
+const nodeCacheOf = (xdg: string) => join(xdg, 'mailcheck', `v8-${process.version}-${process.arch}`);
+/** The cache directory of the one installation these tests run (the repository's bin/ and dist/). */
+function cacheOf(xdg: string): string {
+  const [installation, ...others] = readdirSync(nodeCacheOf(xdg));
+  expect(others).toEqual([]);
+  return join(nodeCacheOf(xdg), installation!);
+}
 const help = (cwd: string, env: Record<string, string>) => runCli(['test', '--help'], { cwd, env });
 
 describe('the compile cache', () => {
@@ -68,11 +75,36 @@ describe('the compile cache', () => {
   it.skipIf(process.platform === 'win32')('a cache directory that others can write to is neither read nor written', async () => {
     const cwd = workDir();
     const xdg = join(cwd, 'xdg');
-    mkdirSync(cacheOf(xdg), { recursive: true });
-    chmodSync(cacheOf(xdg), 0o777);
+    await help(cwd, { XDG_CACHE_HOME: xdg });
+    const dir = cacheOf(xdg);
+    const files = readdirSync(dir);
+    // Data someone else could have put there: it must not even be read (V8 would reject it,
+    // and the run would replace it).
+    const planted = Buffer.alloc(4096, 0x5a);
+    for (const file of files) writeFileSync(join(dir, file), planted);
+    chmodSync(dir, 0o777);
     const run = await help(cwd, { XDG_CACHE_HOME: xdg });
     expect(run.code).toBe(ExitCode.ok);
-    expect(readdirSync(cacheOf(xdg))).toEqual([]);
+    expect(readdirSync(dir)).toEqual(files);
+    for (const file of files) expect(readFileSync(join(dir, file)).equals(planted)).toBe(true);
+  });
+
+  it('a new installation clears the caches of installations unused for 30 days, and only those', async () => {
+    const cwd = workDir();
+    const xdg = join(cwd, 'xdg');
+    const old = join(nodeCacheOf(xdg), 'old-installation');
+    const recent = join(nodeCacheOf(xdg), 'recent-installation');
+    for (const dir of [old, recent]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const days = (n: number) => (Date.now() - n * 24 * 60 * 60 * 1000) / 1000;
+    utimesSync(old, days(31), days(31));
+    utimesSync(recent, days(29), days(29));
+    const run = await help(cwd, { XDG_CACHE_HOME: xdg });
+    expect(run.code).toBe(ExitCode.ok);
+    const left = readdirSync(nodeCacheOf(xdg));
+    expect(left).toContain('recent-installation');
+    expect(left).not.toContain('old-installation');
+    rmSync(recent, { recursive: true });
+    expect(readdirSync(cacheOf(xdg)).length).toBeGreaterThan(0);
   });
 
   it('a cache that cannot be created costs nothing but the cache: same output, no error', async () => {
