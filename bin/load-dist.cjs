@@ -11,9 +11,10 @@
 //   copy of mailcheck (a global one and npx's do not evict each other). Nowhere when there is no
 //   such directory (no HOME), when NODE_DISABLE_COMPILE_CACHE is set (Node's own switch for its
 //   cache), or when the directory is not the user's alone (another user could plant code there).
-// - Which: one file per chunk, named after the chunk and its size and change time (ctime, which
-//   no copy or unpack can set), so a rebuilt or edited chunk never meets its old code; V8 itself
-//   rejects data from another V8 version or other flags (then it is rewritten).
+// - Which: one file per chunk, named after the chunk and its size and change time (ctime, in ns,
+//   which no copy or unpack can set), so a rebuilt or edited chunk never meets its old code; V8
+//   itself rejects data from another V8 version or other flags (then it is rewritten). A cache
+//   directory is only made below a directory of the user's own (not in another's HOME under sudo).
 // - When: at exit, for the chunks this run compiled from source, each written to a temporary file
 //   and renamed, so a reader sees a whole file or none. Every failure to read or write is ignored.
 // - How much: a chunk's older entries go when its new one is written, and the directories of
@@ -52,6 +53,21 @@ function installationId(path) {
   return hash.toString(16).padStart(8, '0');
 }
 
+/**
+ * Whether the nearest existing directory above the cache is this user's: under `sudo`, HOME may
+ * still be another user's, who should not find root's files in their ~/.cache.
+ */
+function cacheParentIsOurs() {
+  if (process.platform === 'win32') return true;
+  for (let dir = dirname(cacheDir); ; dir = dirname(dir)) {
+    try {
+      return statSync(dir).uid === process.getuid();
+    } catch {
+      if (dirname(dir) === dir) return false;
+    }
+  }
+}
+
 /** Whether the cache directory exists and nobody but this user can write to it (always true on Windows, where modes say nothing). */
 function cacheDirIsOurs() {
   try {
@@ -76,18 +92,20 @@ function load(name) {
   const loaded = modules.get(name);
   if (loaded) return loaded.exports;
   const filename = join(dist, name);
-  const source = readFileSync(filename, 'utf8');
   let cacheFile;
   let cachedData;
   if (cacheDir) {
     try {
-      const { size, ctimeMs } = statSync(filename);
-      cacheFile = join(cacheDir, `${name}-${size}-${Math.trunc(ctimeMs)}`);
+      // Before the source is read: should the file be replaced in between, the code compiled
+      // from the new source goes under the old file's name, which no later run looks up.
+      const { size, ctimeNs } = statSync(filename, { bigint: true });
+      cacheFile = join(cacheDir, `${name}-${size}-${ctimeNs}`);
       cachedData = readFileSync(cacheFile);
     } catch {
       // Not cached yet (or unreadable): compiled from source, and cached at exit.
     }
   }
+  const source = readFileSync(filename, 'utf8');
   // The wrapper Node's CommonJS loader uses (Module.wrap), on the first line, so line numbers hold.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename, cachedData });
   if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) compiled.push({ name, cacheFile, script });
@@ -122,7 +140,7 @@ function loadCli() {
   if (cacheDir && !cacheDirIsOurs()) {
     let created = false;
     try {
-      created = mkdirSync(cacheDir, { recursive: true, mode: 0o700 }) !== undefined;
+      if (cacheParentIsOurs()) created = mkdirSync(cacheDir, { recursive: true, mode: 0o700 }) !== undefined;
     } catch {
       // Checked below.
     }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
@@ -87,6 +87,16 @@ describe('the compile cache', () => {
     expect(run.code).toBe(ExitCode.ok);
     expect(readdirSync(dir)).toEqual(files);
     for (const file of files) expect(readFileSync(join(dir, file)).equals(planted)).toBe(true);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("root makes no cache directory in another user's directory (HOME kept by sudo)", async () => {
+    const cwd = workDir();
+    const alices = join(cwd, 'alice-home');
+    mkdirSync(alices);
+    chownSync(alices, 65534, 65534);
+    const run = await help(cwd, { HOME: alices });
+    expect(run.code).toBe(ExitCode.ok);
+    expect(readdirSync(alices)).toEqual([]);
   });
 
   it('a new installation clears the caches of installations unused for 30 days, and only those', async () => {
