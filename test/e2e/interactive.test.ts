@@ -30,10 +30,12 @@ class Terminal {
 
   constructor(args: string[], cwd: string, env: Record<string, string>, columns = 120) {
     const quoted = [process.execPath, bin, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    // A sized terminal, so the prompts lay out as they would in a real window.
+    // A sized terminal, so the prompts lay out as they would in a real window. HOME is the project
+    // directory, whose files the tests count, so the compile cache (bin/load-dist.cjs, which would
+    // write ~/.cache) is off.
     this.child = spawn('script', ['-q', '-e', '-c', `stty cols ${columns} rows 40; exec ${quoted}`, '/dev/null'], {
       cwd,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, LANG: 'C.UTF-8', TERM: 'xterm', NO_COLOR: '1', ...env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, NODE_DISABLE_COMPILE_CACHE: '1', LANG: 'C.UTF-8', TERM: 'xterm', NO_COLOR: '1', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.raw += chunk));

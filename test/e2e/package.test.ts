@@ -66,9 +66,12 @@ describe('the packed tarball', () => {
     expect(paths).toContain('dist/index.js');
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/THIRD-PARTY-LICENSES.txt');
+    // dist/package.json says the chunks are CommonJS (scripts/build.mjs).
+    expect(paths).toContain('dist/package.json');
     expect(paths).toContain('schema/report.v1.json');
     const unexpected = paths.filter(
-      (p) => !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|dist\/index\.d\.ts|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
+      (p) =>
+        !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|dist\/index\.d\.ts|dist\/package\.json|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
     );
     expect(unexpected).toEqual([]);
   });
