@@ -71,7 +71,9 @@ describe('the packed tarball', () => {
     expect(paths).toContain('schema/report.v1.json');
     const unexpected = paths.filter(
       (p) =>
-        !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|dist\/index\.d\.ts|dist\/package\.json|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(p),
+        !/^(bin\/[^/]+\.cjs|dist\/[^/]+\.(js|txt)|dist\/index\.d\.ts|dist\/package\.json|schema\/report\.v1\.json|package\.json|README\.md|LICEN[CS]E(\.\w+)?)$/.test(
+          p,
+        ),
     );
     expect(unexpected).toEqual([]);
   });
