@@ -9,8 +9,13 @@
 // - Where: a directory of the user's own (XDG_CACHE_HOME or ~/.cache, ~/Library/Caches on macOS,
 //   %LOCALAPPDATA% on Windows), mailcheck/v8-<node version>-<arch>/<installation>/, one per
 //   copy of mailcheck (a global one and npx's do not evict each other). Nowhere when there is no
-//   such directory (no HOME), when NODE_DISABLE_COMPILE_CACHE is set (Node's own switch for its
-//   cache), or when the directory is not the user's alone (another user could plant code there).
+//   such directory (no HOME) or when NODE_DISABLE_COMPILE_CACHE is set (Node's own switch for its
+//   cache). Compiled code is code: on every run, before anything is read, the base directory and
+//   every directory above it must be a real directory owned by this user or root that nobody else
+//   can write to (a sticky one such as /tmp aside, where nobody else can replace what is ours),
+//   and the directories below it real directories of this user's alone, never symlinks.
+//   Otherwise there is no cache: no other user (nor `sudo` keeping another user's HOME) can plant
+//   code there, or swap a directory while the run reads it.
 // - Which: one file per chunk, named after the chunk and its size and change time (ctime, in ns,
 //   which no copy or unpack can set), so a rebuilt or edited chunk never meets its old code; V8
 //   itself rejects data from another V8 version or other flags (then it is rewritten). A cache
@@ -20,9 +25,23 @@
 // - How much: a chunk's older entries go when its new one is written, and the directories of
 //   installations unused for 30 days when a new installation's is made (about 1 MB each).
 'use strict';
-const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} = require('node:fs');
 const { createRequire } = require('node:module');
-const { dirname, isAbsolute, join } = require('node:path');
+const { basename, dirname, isAbsolute, join } = require('node:path');
 const { Script } = require('node:vm');
 
 const dist = join(__dirname, '..', 'dist');
@@ -30,11 +49,13 @@ const dist = join(__dirname, '..', 'dist');
 // from dist/ as they would for a chunk Node loaded itself.
 const requireOutside = createRequire(join(dist, 'cli.js'));
 const unusedInstallationMs = 30 * 24 * 60 * 60 * 1000;
-let cacheDir = cacheDirectory();
+/** The trusted cache directory of this installation, once loadCli found it; undefined: no cache. */
+let cacheDir;
 const modules = new Map();
 /** Chunks compiled from source in this run: their code is written to the cache at exit. */
 const compiled = [];
 
+/** Where the cache would be: the user's cache directory and the path below it, or undefined when there is none. */
 function cacheDirectory() {
   const env = process.env;
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
@@ -43,7 +64,7 @@ function cacheDirectory() {
   else if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) base = env.XDG_CACHE_HOME;
   else if (env.HOME) base = join(env.HOME, process.platform === 'darwin' ? 'Library/Caches' : '.cache');
   if (!base || !isAbsolute(base)) return undefined;
-  return join(base, 'mailcheck', `v8-${process.version}-${process.arch}`, installationId(dist));
+  return { base, below: ['mailcheck', `v8-${process.version}-${process.arch}`, installationId(dist)] };
 }
 
 /** A short name for this copy of mailcheck: FNV-1a of its dist/ path, in hex. */
@@ -54,27 +75,60 @@ function installationId(path) {
 }
 
 /**
- * Whether the nearest existing directory above the cache is this user's: under `sudo`, HOME may
- * still be another user's, who should not find root's files in their ~/.cache.
+ * `dir` is a real directory (not a symlink) of this user's, or also root's for the directories
+ * above the cache, that nobody else can write to: above the cache, a sticky directory such as /tmp
+ * is trusted too, since nobody else can remove or rename what is ours in it.
  */
-function cacheParentIsOurs() {
-  if (process.platform === 'win32') return true;
-  for (let dir = dirname(cacheDir); ; dir = dirname(dir)) {
-    try {
-      return statSync(dir).uid === process.getuid();
-    } catch {
-      if (dirname(dir) === dir) return false;
-    }
-  }
+function isTrustedDirectory(dir, above) {
+  const stat = lstatSync(dir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) return false;
+  if (stat.uid !== process.getuid() && !(above && stat.uid === 0)) return false;
+  return (stat.mode & 0o022) === 0 || (above && (stat.mode & 0o1000) !== 0);
 }
 
-/** Whether the cache directory exists and nobody but this user can write to it (always true on Windows, where modes say nothing). */
-function cacheDirIsOurs() {
-  try {
-    const dir = statSync(cacheDir);
-    return dir.isDirectory() && (process.platform === 'win32' || (dir.uid === process.getuid() && (dir.mode & 0o022) === 0));
-  } catch {
-    return false;
+/**
+ * The cache directory, made where missing, once every directory from the root down to it is
+ * trusted (see the header); undefined when any is not. `created`: this run made the installation's
+ * directory (a new installation, which clears the old ones).
+ */
+function trustedCacheDir(where) {
+  if (process.platform === 'win32') {
+    // Modes and owners say nothing there; %LOCALAPPDATA% is the user's own.
+    const dir = join(where.base, ...where.below);
+    const existed = statSync(dir, { throwIfNoEntry: false }) !== undefined;
+    mkdirSync(dir, { recursive: true });
+    return { dir, created: !existed };
+  }
+  let base = where.base;
+  if (!lstatSync(base, { throwIfNoEntry: false })) {
+    // No ~/.cache yet: made only inside a directory that is trusted itself.
+    const parent = realpathSync(dirname(base));
+    if (!chainIsTrusted(parent)) return undefined;
+    mkdirSync(join(parent, basename(base)), { mode: 0o700 });
+  }
+  // Symlinks above the cache (a HOME under /usr/home) are resolved; the real path must be trusted.
+  base = realpathSync(base);
+  if (!chainIsTrusted(base)) return undefined;
+  let dir = base;
+  let created = false;
+  for (const part of where.below) {
+    dir = join(dir, part);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      created = true;
+    } catch (error) {
+      if (error.code !== 'EEXIST') return undefined;
+    }
+    if (!isTrustedDirectory(dir, false)) return undefined;
+  }
+  return { dir, created };
+}
+
+/** `dir` (a real path) and every directory above it are trusted. */
+function chainIsTrusted(dir) {
+  for (let at = dir; ; at = dirname(at)) {
+    if (!isTrustedDirectory(at, true)) return false;
+    if (dirname(at) === at) return true;
   }
 }
 
@@ -100,7 +154,7 @@ function load(name) {
       // from the new source goes under the old file's name, which no later run looks up.
       const { size, ctimeNs } = statSync(filename, { bigint: true });
       cacheFile = join(cacheDir, `${name}-${size}-${ctimeNs}`);
-      cachedData = readFileSync(cacheFile);
+      cachedData = readCacheFile(cacheFile);
     } catch {
       // Not cached yet (or unreadable): compiled from source, and cached at exit.
     }
@@ -113,6 +167,16 @@ function load(name) {
   modules.set(name, module);
   script.runInThisContext().call(module.exports, module.exports, requireChunk, module, filename, dist);
   return module.exports;
+}
+
+/** A cache file's bytes: a regular file only, opened without following a symlink or waiting on a FIFO. */
+function readCacheFile(path) {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  try {
+    return fstatSync(fd).isFile() ? readFileSync(fd) : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The require() a chunk calls: its sibling chunks (`./chunk-X.js`) through load(), anything else through Node. */
@@ -137,16 +201,16 @@ function writeCache() {
 
 /** Loads dist/cli.js (the rest follows on demand) and returns its exports. */
 function loadCli() {
-  if (cacheDir && !cacheDirIsOurs()) {
-    let created = false;
-    try {
-      if (cacheParentIsOurs()) created = mkdirSync(cacheDir, { recursive: true, mode: 0o700 }) !== undefined;
-    } catch {
-      // Checked below.
-    }
-    // Compiled code from a directory others can write to could run their code as this user.
-    if (!cacheDirIsOurs()) cacheDir = undefined;
-    else if (created) {
+  const where = cacheDirectory();
+  let trusted;
+  try {
+    trusted = where && trustedCacheDir(where);
+  } catch {
+    // No cache this run: it only ever saves time.
+  }
+  if (trusted) {
+    cacheDir = trusted.dir;
+    if (trusted.created) {
       try {
         pruneUnusedInstallations();
       } catch {

@@ -27,11 +27,11 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   }
 } else {
   // A Ctrl-C while the bundle loads would otherwise end the process with no report; it is
-  // remembered, and main() treats it as a Ctrl-C of its own.
-  const early = { interrupted: false };
+  // remembered, and main() treats it as a Ctrl-C of its own. The listener stays until main's own
+  // is in place: a signal that arrived during the (synchronous) load is delivered only after it,
+  // and with no listener left by then it would be dropped.
+  const early = { interrupted: false, stopRemembering: () => process.off('SIGINT', remember) };
   const remember = () => (early.interrupted = true);
   process.on('SIGINT', remember);
-  const cli = require('./load-dist.cjs').loadCli();
-  process.off('SIGINT', remember);
-  cli.main(process.argv, early);
+  require('./load-dist.cjs').loadCli().main(process.argv, early);
 }

@@ -11,6 +11,9 @@
  */
 import type { commandFlags, globalFlags, LibraryOptionsOf } from './commands/flags.js';
 import type { Report } from './report/model.js';
+import type { AbortSignalLike } from './commands/run.js';
+
+export type { AbortSignalLike } from './commands/run.js';
 
 export type { Check, CheckStatus, ConfigEntry, Report, ReportError } from './report/model.js';
 export type { Diagnosis } from './diagnose/types.js';
@@ -19,13 +22,6 @@ export type { LintFinding } from './config/lint.js';
 export type { ProbeReport } from './report/probe.js';
 export type { TlsInfo } from './report/tls.js';
 export type { TranscriptLine } from './report/transcript.js';
-
-/** An AbortSignal (the DOM's or Node's): only what the library uses of one. */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
 
 /** What every function takes besides the command's own options. */
 export interface RunOptions {

@@ -147,8 +147,18 @@ export function buildProgram(runs: CliRuns): Command {
 
 const commandNames = ['test', 'doctor', 'init', 'probe', 'dns'];
 
+/**
+ * What the bin saw before main ran: a Ctrl-C while the bundle loaded, remembered by a listener
+ * that stays until main's own is in place (with no listener at all, a signal still waiting to be
+ * delivered would be dropped), and how to take that listener away.
+ */
+export interface EarlyStart {
+  interrupted: boolean;
+  stopRemembering?: () => void;
+}
+
 /** Entry point: parses argv, runs the command, and maps every way of ending to an exit code. */
-export async function main(argv: string[], early: { interrupted: boolean } = { interrupted: false }): Promise<void> {
+export async function main(argv: string[], early: EarlyStart = { interrupted: false }): Promise<void> {
   // Read before commander parses, so that even a usage error ends in the document --json
   // promises and the file --report names.
   const args = argv.slice(2, argv.includes('--') ? argv.indexOf('--') : undefined);
@@ -175,6 +185,7 @@ export async function main(argv: string[], early: { interrupted: boolean } = { i
     }, interruptGraceMs).unref();
   };
   process.on('SIGINT', onInterrupt);
+  early.stopRemembering?.();
   if (early.interrupted) onInterrupt();
 
   const program = buildProgram(runs);
@@ -210,6 +221,9 @@ async function handleError(error: unknown, start: Start, runs: CliRuns): Promise
   if (error instanceof CommanderError) {
     // --help and --version end through here too, with exit code 0; commander printed the message.
     if (error.exitCode === 0) return ExitCode.ok;
+    // No command: commander printed the help, and its error's message is its own placeholder.
+    if (error.code === 'commander.help')
+      return endEarly(start, runs, 'usage', { message: 'no command given', hint: 'run mailcheck --help for the commands' }, false);
     return endEarly(start, runs, 'usage', { message: error.message.replace(/^error: /, '') }, false);
   }
   if (isPromptAbort(error)) return endEarly(start, runs, 'interrupted', { message: 'interrupted (Ctrl-C)' }, false);

@@ -2,7 +2,7 @@ import type { Report } from '../report/model.js';
 import { silentView } from '../render/view.js';
 import { ending, endingOfError, endingReport } from './ending.js';
 import { type CommandOptions, commandFlags, type FlagSpec, globalFlags, numberAsFlagText, valueKind } from './flags.js';
-import { type Env, interruptGraceMs, type RunContext } from './run.js';
+import { type AbortSignalLike, type Env, interruptGraceMs, type RunContext } from './run.js';
 
 /**
  * A command run inside another program: the library (api.ts) loads this module when one of its
@@ -26,14 +26,7 @@ type Command = keyof typeof commands;
 interface RunOptions {
   env?: Env;
   envFiles?: readonly string[];
-  signal?: SignalLike;
-}
-
-/** What the library uses of the caller's AbortSignal (the DOM's or Node's). */
-interface SignalLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
+  signal?: AbortSignalLike;
 }
 
 const bugHint = 'This is a bug in mailcheck. Please report it with the options you passed (secrets left out).';
@@ -136,8 +129,8 @@ function checkOptions(command: Command, options: unknown): asserts options is Ru
 /** What a value that may be a number (FlagSpec.number) or a string should have been, or undefined when it is one. */
 function numberOrString(kind: NonNullable<FlagSpec['number']>, value: unknown): string | undefined {
   if (typeof value === 'string') return undefined;
-  const ok = typeof value === 'number' && (kind === 'integer' ? Number.isSafeInteger(value) && value >= 0 : Number.isFinite(value) && value > 0);
-  return ok ? undefined : kind === 'integer' ? 'a whole number of at least 0 or a string' : 'a number of milliseconds above 0 or a string';
+  const ok = typeof value === 'number' && (kind === 'integer' ? Number.isSafeInteger(value) && value >= 1 : Number.isFinite(value) && value > 0);
+  return ok ? undefined : kind === 'integer' ? 'a whole number above 0 or a string' : 'a number of milliseconds above 0 or a string';
 }
 
 /** What `value` should have been, or undefined when it is of the kind. */
@@ -154,7 +147,7 @@ function mismatch(kind: string, value: unknown): string | undefined {
         ? undefined
         : 'an object of string values (such as process.env)';
     default: {
-      const signal = value as Partial<SignalLike> | null;
+      const signal = value as Partial<AbortSignalLike> | null;
       const isSignal =
         typeof signal === 'object' &&
         signal !== null &&

@@ -3,6 +3,13 @@ import type { View } from '../render/view.js';
 /** Environment variables as a plain object: the process's own in the CLI, the caller's in the library. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** An AbortSignal (the DOM's or Node's): only what the library uses of one, so its types need neither. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /**
  * What a command runs with besides its options. The CLI passes the process's environment and
  * its terminal view; the library passes the caller's variables and a view that shows nothing.

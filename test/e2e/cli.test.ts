@@ -190,6 +190,15 @@ describe('usage and configuration errors', () => {
     expect(run.code).toBe(ExitCode.usage);
   });
 
+  it('no command: the help on stderr, exit 2, and with --json one document that says so', async () => {
+    const run = await runCli(['--json'], { cwd: workDir() });
+    expect(run.code).toBe(ExitCode.usage);
+    expect(run.stderr).toMatch(/^Usage: mailcheck/);
+    const report = JSON.parse(run.stdout);
+    expect(report.error).toEqual({ message: 'no command given', hint: 'run mailcheck --help for the commands' });
+    expect(report.result).toMatchObject({ exitCode: ExitCode.usage, failureClass: 'usage' });
+  });
+
   it('a bad --timeout: exit 2 with the accepted forms', async () => {
     const run = await runCli(['test', '--sandbox', '--timeout', 'soon'], { cwd: workDir() });
     expect(run.code).toBe(ExitCode.usage);

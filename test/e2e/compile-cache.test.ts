@@ -1,5 +1,7 @@
-import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { ensureBuilt, removeWorkDirs, runCli, stackTrace, workDir } from './cli-harness.js';
@@ -97,6 +99,50 @@ describe('the compile cache', () => {
     const run = await help(cwd, { HOME: alices });
     expect(run.code).toBe(ExitCode.ok);
     expect(readdirSync(alices)).toEqual([]);
+  });
+
+  it.skipIf(process.platform === 'win32')('a symlink anywhere below the cache base means no cache: nothing read or written where it points', async () => {
+    const cwd = workDir();
+    const xdg = join(cwd, 'xdg');
+    await help(cwd, { XDG_CACHE_HOME: xdg });
+    const installation = cacheOf(xdg);
+    const elsewhere = join(cwd, 'elsewhere');
+    mkdirSync(elsewhere, { mode: 0o700 });
+    rmSync(installation, { recursive: true });
+    // Even a link to a directory of the user's own: whoever can change the link decides where code is read.
+    symlinkSync(elsewhere, installation);
+    const run = await help(cwd, { XDG_CACHE_HOME: xdg });
+    expect(run.code).toBe(ExitCode.ok);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("root uses no cache below a directory another user owns, even one it could write (another user's ~/.cache)", async () => {
+    const cwd = workDir();
+    const alices = join(cwd, 'alice-home');
+    const xdg = join(alices, '.cache');
+    mkdirSync(alices, { mode: 0o755 });
+    await help(cwd, { XDG_CACHE_HOME: xdg });
+    const installation = cacheOf(xdg);
+    for (const file of readdirSync(installation)) rmSync(join(installation, file));
+    // alice owns her ~/.cache and could swap anything below it while root's run reads it.
+    chownSync(alices, 65534, 65534);
+    chownSync(xdg, 65534, 65534);
+    const run = await help(cwd, { HOME: alices });
+    expect(run.code).toBe(ExitCode.ok);
+    expect(readdirSync(installation)).toEqual([]);
+  });
+
+  it.skipIf(process.platform === 'win32')('a FIFO in place of a cache file is not waited on: the run goes on without it', async () => {
+    const cwd = workDir();
+    const xdg = join(cwd, 'xdg');
+    await help(cwd, { XDG_CACHE_HOME: xdg });
+    const dir = cacheOf(xdg);
+    const cliCache = readdirSync(dir).find((f) => f.startsWith('cli.js-'))!;
+    rmSync(join(dir, cliCache));
+    await promisify(execFile)('mkfifo', [join(dir, cliCache)]);
+    const run = await help(cwd, { XDG_CACHE_HOME: xdg });
+    expect(run.code).toBe(ExitCode.ok);
+    expect(run.stdout).toMatch(/^Usage: mailcheck test/);
   });
 
   it('a new installation clears the caches of installations unused for 30 days, and only those', async () => {

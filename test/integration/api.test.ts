@@ -85,7 +85,7 @@ describe('doctor, test and probe in-process', () => {
     expect(asNumbers.result.exitCode).toBe(ExitCode.ok);
     expect(asNumbers.config.find((e) => e.variable === names.port)).toMatchObject({ value: String(server.port), source: 'the --port flag' });
     expect(asNumbers.config).toEqual(asText.config);
-    await expect(doctor({ env, port: 5.5 })).rejects.toThrow(/port must be a whole number of at least 0 or a string/);
+    for (const bad of [5.5, 0]) await expect(doctor({ env, port: bad })).rejects.toThrow(/port must be a whole number above 0 or a string/);
   });
 
   it('the caller may change its env object while a run goes on: the run reads its own copy', async () => {
