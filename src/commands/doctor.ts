@@ -2,7 +2,7 @@ import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import type { Report } from '../report/model.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { checkAuthMethodCredentials, dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, sessionChoicesFromFlags } from './options.js';
+import { checkAuthMethodCredentials, walkFlagsFrom } from './options.js';
 import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
 import { Session } from './session.js';
@@ -17,11 +17,7 @@ export type DoctorOptions = CommandOptions<'doctor'>;
  */
 export async function runDoctor(options: DoctorOptions, run: RunContext): Promise<Report> {
   const { signal } = run;
-  const timeoutMs = parseTimeout(options.timeout);
-  const recipient = options.to === undefined ? undefined : recipientFromFlag(options.to);
-  const caFile = readCaFile(options.caFile);
-  const dnsServer = dnsServerFromFlag(options.dnsServer);
-  const choices = sessionChoicesFromFlags(options);
+  const { timeoutMs, recipient, caFile, dnsServer, choices } = walkFlagsFrom(options);
   const sandbox = await sandboxFromFlag(options);
   try {
     const loaded = await runConfig(options, sandbox, run.env);

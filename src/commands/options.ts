@@ -68,6 +68,21 @@ export function sessionChoicesFromFlags(o: ConnectionFlagOptions): SessionChoice
 }
 
 /**
+ * The flags `test` and `doctor` check before their walk, in the order they are checked (so the
+ * first bad one is the one reported): --timeout, --to, --ca-file, --dns-server, then -4/-6, --ehlo
+ * and --auth-method.
+ */
+export function walkFlagsFrom(options: SmtpFlagOptions & { timeout?: string; dnsServer?: string }) {
+  return {
+    timeoutMs: parseTimeout(options.timeout),
+    recipient: options.to === undefined ? undefined : recipientFromFlag(options.to),
+    caFile: readCaFile(options.caFile),
+    dnsServer: dnsServerFromFlag(options.dnsServer),
+    choices: sessionChoicesFromFlags(options),
+  };
+}
+
+/**
  * --auth-method against the credentials the configuration holds: XOAUTH2 needs a token, the
  * others a password. Said before anything is sent (exit 3, as for any missing credential).
  */

@@ -5,7 +5,7 @@ import type { Report } from '../report/model.js';
 import { resendTestRecipient } from '../resend/settings.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { checkAuthMethodCredentials, dnsServerFromFlag, parseTimeout, readCaFile, recipientFromFlag, sessionChoicesFromFlags } from './options.js';
+import { checkAuthMethodCredentials, walkFlagsFrom } from './options.js';
 import { askRecipient } from './recipient.js';
 import type { RunContext } from './run.js';
 import { runConfig, sandboxFromFlag } from './sandbox-config.js';
@@ -16,11 +16,7 @@ export type TestOptions = CommandOptions<'test'>;
 /** `mailcheck test`: walk the whole session and send one real test message. */
 export async function runTest(options: TestOptions, run: RunContext): Promise<Report> {
   const { signal } = run;
-  const timeoutMs = parseTimeout(options.timeout);
-  const toFlag = options.to === undefined ? undefined : recipientFromFlag(options.to);
-  const caFile = readCaFile(options.caFile);
-  const dnsServer = dnsServerFromFlag(options.dnsServer);
-  const choices = sessionChoicesFromFlags(options);
+  const { timeoutMs, recipient: toFlag, caFile, dnsServer, choices } = walkFlagsFrom(options);
   const sandbox = await sandboxFromFlag(options);
   try {
     const loaded = await runConfig(options, sandbox, run.env);
