@@ -34,10 +34,11 @@ const interrupted = { message: 'interrupted (the signal was aborted)' };
 
 /** `doctor(options)` and its siblings: checks the options, then runs the command. */
 export async function runForLibrary(command: Command, options: unknown = {}): Promise<Report> {
-  checkOptions(command, options);
+  const specs = flagSpecsOf(command);
+  checkOptions(command, specs, options);
   // api.ts took copies of env and the lists when the function was called.
   const { env = {}, envFiles = [], signal, ...flags } = options;
-  const commandOptions = { ...asFlagValues(command, given(flags)), dotenv: [...envFiles] };
+  const commandOptions = { ...asFlagValues(specs, given(flags)), dotenv: [...envFiles] };
   // The run's own signal, so that the command sees a real AbortSignal whatever the caller passed.
   const controller = new AbortController();
   const onAbort = () => controller.abort();
@@ -86,8 +87,7 @@ function given(flags: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Numbers the library takes for a flag's value (FlagSpec.number), spelt as on the command line, which the command parses. */
-function asFlagValues(command: Command, flags: Record<string, unknown>): Record<string, unknown> {
-  const specs: Record<string, FlagSpec> = { ...globalFlags, ...commandFlags[command] };
+function asFlagValues(specs: Record<string, FlagSpec>, flags: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(flags).map(([key, value]) => {
       const kind = Object.hasOwn(specs, key) ? specs[key]!.number : undefined;
@@ -96,16 +96,20 @@ function asFlagValues(command: Command, flags: Record<string, unknown>): Record<
   );
 }
 
+/** Every flag a command takes, global ones included, by the name of its value. */
+function flagSpecsOf(command: Command): Record<string, FlagSpec> {
+  return { ...globalFlags, ...commandFlags[command] };
+}
+
 /** The library's own options, and probe's argument, beside the flags of the tables. */
 const ownOptions = { env: 'env', envFiles: 'list', signal: 'signal' } as const;
 const commandArguments: Partial<Record<Command, Record<string, 'string'>>> = { probe: { host: 'string' } };
 
 /** A programmer's mistake in the options is a TypeError, thrown before anything runs. */
-function checkOptions(command: Command, options: unknown): asserts options is RunOptions & Record<string, unknown> {
+function checkOptions(command: Command, flags: Record<string, FlagSpec>, options: unknown): asserts options is RunOptions & Record<string, unknown> {
   const where = `mailcheck ${command}()`;
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(`${where}: options must be an object, not ${describe(options)}`);
-  const flags: Record<string, FlagSpec> = { ...globalFlags, ...commandFlags[command] };
   const known: Record<string, string> = { ...ownOptions, ...commandArguments[command] };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
