@@ -113,11 +113,10 @@ function trustedCacheDir(where) {
   let created = false;
   for (const part of where.below) {
     dir = join(dir, part);
-    try {
+    if (!lstatSync(dir, { throwIfNoEntry: false })) {
+      // Fails (and so no cache) should someone else create it first; checked below either way.
       mkdirSync(dir, { mode: 0o700 });
       created = true;
-    } catch (error) {
-      if (error.code !== 'EEXIST') return undefined;
     }
     if (!isTrustedDirectory(dir, false)) return undefined;
   }
