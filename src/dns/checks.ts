@@ -3,8 +3,10 @@
  * then lets the rules (rules.ts, diagnoses.ts) judge them. Never prints.
  */
 import type { ProviderInfo } from '../config/providers.js';
+import { dmarcTreeWalk, isDmarcRecord } from './dmarc.js';
 import { judgeDns, type DnsJudgement } from './rules.js';
 import type { DkimFacts, DnsFacts } from './facts.js';
+import { isLookupFailure } from './records.js';
 import type { DnsClient } from './resolver.js';
 import { walkSpf } from './spf-tree.js';
 
@@ -32,7 +34,7 @@ async function gatherDnsFacts(input: DnsCheckInput, dns: DnsClient): Promise<Dns
     envelopeName && provider?.dns.envelopeMx ? dns.mx(envelopeName) : undefined,
     dns.txt(spfName).then((top) => walkSpf(spfName, top, dns)),
     Promise.all(selectors.map(({ selector, source }) => dkimFacts(selector, source, domain, dns))),
-    dns.txt(`_dmarc.${domain}`),
+    dmarcFacts(domain, dns),
   ]);
   const facts: DnsFacts = {
     domain,
@@ -40,7 +42,7 @@ async function gatherDnsFacts(input: DnsCheckInput, dns: DnsClient): Promise<Dns
     mx,
     spf: { name: spfName, tree: spf },
     dkim,
-    dmarc: { name: `_dmarc.${domain}`, answer: dmarc },
+    dmarc,
   };
   if (provider) facts.provider = provider;
   if (envelopeName && envelopeMx) facts.envelope = { name: envelopeName, mx: envelopeMx };
@@ -55,6 +57,17 @@ async function dkimFacts(selector: string, source: DkimFacts['source'], domain: 
   // Nothing there: a CNAME that leads nowhere is a different fix from a record never published.
   if (txt.kind === 'nxdomain' || txt.kind === 'nodata') facts.cname = await dns.cname(name);
   return facts;
+}
+
+async function dmarcFacts(domain: string, dns: DnsClient): Promise<DnsFacts['dmarc']> {
+  const name = `_dmarc.${domain}`;
+  const answer = await dns.txt(name);
+  const own = answer.kind === 'found' ? answer.records.filter(isDmarcRecord) : [];
+  if (isLookupFailure(answer) || own.length === 1) return { name, answer };
+  // No record of its own (or several, which receivers discard): they look up the tree. The walk's
+  // names are asked at once, not one after the other, since the judgement may need any of them.
+  const walk = await Promise.all(dmarcTreeWalk(domain).map(async (parent) => ({ domain: parent, answer: await dns.txt(`_dmarc.${parent}`) })));
+  return { name, answer, walk };
 }
 
 export async function runDnsChecks(input: DnsCheckInput, dns: DnsClient): Promise<DnsJudgement & { ms: number }> {

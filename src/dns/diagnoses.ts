@@ -8,6 +8,7 @@
 import { ruleKit, RuleTable } from '../diagnose/engine.js';
 import type { Diagnosis } from '../diagnose/types.js';
 import { FirstMatchTable } from '../rule-engine.js';
+import type { DmarcPolicyAt } from './dmarc.js';
 import type { DnsFacts } from './facts.js';
 import { mergeSpf, repairSpf, suggestedSpf, txt, withInclude } from './record-text.js';
 import { shownName, shownRecord, type DnsFailure } from './records.js';
@@ -31,7 +32,7 @@ export type DnsProblem =
   | { kind: 'spf-include-broken'; what: string[] }
   | { kind: 'spf-provider-missing'; parsed: ParsedSpf; include: string }
   | { kind: 'dkim-unusable'; key: 'revoked' | 'invalid' | 'dangling'; name: string; why: string; selector: string }
-  | { kind: 'dmarc-unaligned'; policy: string; spf: Alignment; dkim: Alignment };
+  | { kind: 'dmarc-unaligned'; policy: DmarcPolicyAt; spf: Alignment; dkim: Alignment };
 
 type ProblemOf<K extends DnsProblem['kind']> = Extract<DnsProblem, { kind: K }>;
 
@@ -125,10 +126,11 @@ const problemRules = [
     ),
   ),
   on('dmarc-unaligned', 'dns.dmarc.unaligned', always, (p, f) => ({
-    summary: `DMARC at ${shownName(f.dmarc.name)} says p=${p.policy}, and neither SPF nor DKIM can align with ${f.domain}: receivers will ${p.policy === 'reject' ? 'reject' : 'junk'} the mail`,
+    summary: `DMARC at ${shownName(p.policy.at)} says ${p.policy.tag}=${p.policy.policy}, and neither SPF nor DKIM can align with ${f.domain}: receivers will ${p.policy.policy === 'reject' ? 'reject' : 'junk'} the mail`,
     causes: [p.spf.why, p.dkim.why],
     fixes: [
-      `until then, relax the policy: ${txt(f.dmarc.name, relaxedDmarc(f))}`,
+      // A record of the domain's own takes precedence over the one it inherits from a parent.
+      `until then, ${p.policy.at === f.dmarc.name ? 'relax the policy' : `give ${f.domain} a relaxed policy of its own`}: ${txt(f.dmarc.name, relaxedDmarc(f))}`,
       `publish the DKIM record ${providerLabel(f)} asks for, so that DKIM aligns`,
       ...(p.spf.fix ? [p.spf.fix] : []),
     ],

@@ -1,4 +1,7 @@
-/** DMARC records (RFC 7489 §6.3), read for the policy and the alignment modes. Pure. */
+/**
+ * DMARC records (RFC 7489 §6.3), read for the policy and the alignment modes, and found as
+ * receivers find them: at the sending domain, else up the DNS tree (RFC 9989's tree walk). Pure.
+ */
 
 type DmarcPolicy = 'none' | 'quarantine' | 'reject';
 type AlignmentMode = 'r' | 's';
@@ -6,7 +9,12 @@ type AlignmentMode = 'r' | 's';
 export interface ParsedDmarc {
   /** Absent when the record is not valid (then receivers ignore it: no DMARC at all). */
   policy?: DmarcPolicy;
+  /** sp=: what a subdomain without a record of its own gets. */
   subdomainPolicy?: DmarcPolicy;
+  /** np= (RFC 9091): what a subdomain that does not exist gets. */
+  nonexistentPolicy?: DmarcPolicy;
+  /** psd= (RFC 9989): y for a public suffix's record, n for an organizational domain's; absent (or u) when it says neither. */
+  publicSuffix?: 'y' | 'n';
   aspf: AlignmentMode;
   adkim: AlignmentMode;
   pct: number;
@@ -20,8 +28,8 @@ export interface ParsedDmarc {
 const knownTags = new Set(['v', 'p', 'sp', 'adkim', 'aspf', 'pct', 'rua', 'ruf', 'fo', 'rf', 'ri', 'np', 't', 'psd']);
 const policies: readonly string[] = ['none', 'quarantine', 'reject'];
 
-/** `v=DMARC1` first, then tag=value pairs separated by `;` (§6.4). */
-function isDmarcRecord(text: string): boolean {
+/** `v=DMARC1` first, then tag=value pairs separated by `;` (§6.4). Receivers discard any other TXT record at _dmarc. */
+export function isDmarcRecord(text: string): boolean {
   return /^v\s*=\s*DMARC1\s*(;|$)/i.test(text);
 }
 
@@ -65,8 +73,17 @@ export function parseDmarc(record: string): ParsedDmarc {
   } else if (policies.includes(p)) policy = p as DmarcPolicy;
   else errors.push(`p=${tags.get('p')} is not none, quarantine or reject`);
 
-  const sp = tags.get('sp')?.toLowerCase();
-  if (sp !== undefined && !policies.includes(sp)) warnings.push(`sp=${tags.get('sp')} is not none, quarantine or reject (ignored)`);
+  const subdomainTag = (name: 'sp' | 'np'): DmarcPolicy | undefined => {
+    const value = tags.get(name)?.toLowerCase();
+    if (value === undefined) return undefined;
+    if (policies.includes(value)) return value as DmarcPolicy;
+    warnings.push(`${name}=${tags.get(name)} is not none, quarantine or reject (ignored)`);
+    return undefined;
+  };
+  const sp = subdomainTag('sp');
+  const np = subdomainTag('np');
+  const psd = tags.get('psd')?.toLowerCase();
+  if (psd !== undefined && !['y', 'n', 'u'].includes(psd)) warnings.push(`psd=${tags.get('psd')} is not y, n or u (ignored)`);
   const mode = (name: 'aspf' | 'adkim'): AlignmentMode => {
     const value = tags.get(name)?.toLowerCase();
     if (value === undefined || value === 'r') return 'r';
@@ -84,8 +101,70 @@ export function parseDmarc(record: string): ParsedDmarc {
   }
   const parsed: ParsedDmarc = { aspf, adkim, pct, errors, warnings };
   if (errors.length === 0 && policy) parsed.policy = policy;
-  if (sp !== undefined && policies.includes(sp)) parsed.subdomainPolicy = sp as DmarcPolicy;
+  if (sp) parsed.subdomainPolicy = sp;
+  if (np) parsed.nonexistentPolicy = np;
+  if (psd === 'y' || psd === 'n') parsed.publicSuffix = psd;
   const rua = tags.get('rua');
   if (rua) parsed.rua = rua;
   return parsed;
+}
+
+/**
+ * The names a DMARC tree walk (RFC 9989 §4.10) asks after the sending domain's own _dmarc, nearest
+ * first: its parents, up to the top-level label. A name of more than 8 labels is first cut to its
+ * last 7, so that no walk takes more than 8 queries, however long a name the sender makes up.
+ */
+export function dmarcTreeWalk(domain: string): string[] {
+  const labels = domain.replace(/\.$/, '').split('.');
+  const names: string[] = [];
+  for (let count = Math.min(labels.length - 1, 7); count >= 1; count--) names.push(labels.slice(-count).join('.'));
+  return names;
+}
+
+/** The policy receivers apply to a domain: its value, the tag it comes from, and the _dmarc name of the record. */
+export interface DmarcPolicyAt {
+  policy: DmarcPolicy;
+  tag: 'p' | 'sp' | 'np';
+  at: string;
+}
+
+export interface InheritedDmarc {
+  /** The domain whose _dmarc record applies. */
+  domain: string;
+  record: string;
+  /** That domain is the organizational domain, or the public suffix above it (psd=y) when the organizational domain has no record. */
+  as: 'organizational domain' | 'public suffix';
+}
+
+/**
+ * The record receivers judge a domain without one of its own by (RFC 9989 §4.10.1-2), given the
+ * walk's finds (the domain and its one DMARC record, nearest first; a name with none, or with
+ * several, is left out). The organizational domain is the first find with psd=n; else the name
+ * one label below the first find with psd=y; else the find highest up (fewest labels). Its record
+ * applies; when it has none (psd=y above a domain without a record), the public suffix's does.
+ */
+export function inheritedDmarc(sendingDomain: string, finds: readonly { domain: string; record: string }[]): InheritedDmarc | undefined {
+  for (const find of finds) {
+    const { publicSuffix } = parseDmarc(find.record);
+    if (publicSuffix === 'n') return { ...find, as: 'organizational domain' };
+    if (publicSuffix === 'y') {
+      const labels = sendingDomain.split('.');
+      const organizational = labels.slice(-(find.domain.split('.').length + 1)).join('.');
+      const own = finds.find((f) => f.domain === organizational);
+      return own ? { ...own, as: 'organizational domain' } : { ...find, as: 'public suffix' };
+    }
+  }
+  const highest = finds.at(-1);
+  return highest && { ...highest, as: 'organizational domain' };
+}
+
+/**
+ * The policy a record sets for `domain`: p= at the record's own domain; for a subdomain sp= (np=
+ * when the subdomain does not exist), each falling back to p= (RFC 9989 §4.10.1).
+ */
+export function policyFor(parsed: ParsedDmarc & { policy: DmarcPolicy }, own: boolean, exists: boolean): Omit<DmarcPolicyAt, 'at'> {
+  if (own) return { tag: 'p', policy: parsed.policy };
+  if (!exists && parsed.nonexistentPolicy) return { tag: 'np', policy: parsed.nonexistentPolicy };
+  if (parsed.subdomainPolicy) return { tag: 'sp', policy: parsed.subdomainPolicy };
+  return { tag: 'p', policy: parsed.policy };
 }

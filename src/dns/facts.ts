@@ -26,7 +26,11 @@ export interface DnsFacts {
   /** SPF at the envelope domain: send.<domain> for Resend, the domain itself otherwise. */
   spf: { name: string; tree: SpfTree };
   dkim: DkimFacts[];
-  dmarc: { name: string; answer: DnsAnswer<string> };
+  /**
+   * _dmarc at the sending domain and, when that holds no single DMARC record, the answers of the
+   * tree walk above it (its parents' _dmarc, nearest first; dmarc.ts), where receivers look next.
+   */
+  dmarc: { name: string; answer: DnsAnswer<string>; walk?: { domain: string; answer: DnsAnswer<string> }[] };
   /** The Resend API's status of this domain, when doctor asked the API (verified, pending, ...). */
   resendStatus?: string;
 }

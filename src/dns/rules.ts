@@ -10,7 +10,7 @@
  */
 import type { ProviderInfo } from '../config/providers.js';
 import { checkDkimRecord, type DkimKeyVerdict } from './dkim.js';
-import { parseDmarc, type ParsedDmarc } from './dmarc.js';
+import { type DmarcPolicyAt, inheritedDmarc, isDmarcRecord, parseDmarc, type ParsedDmarc, policyFor } from './dmarc.js';
 import type { DkimFacts, DnsFacts } from './facts.js';
 import { type Alignment, diagnoseDnsProblem, diagnoseFailedLookups, type DnsProblem } from './diagnoses.js';
 import { findInclude, isNullMx, mxText, publishTxt, suggestedSpf, txt, withAll, withInclude } from './record-text.js';
@@ -320,33 +320,68 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   }
 
   // --- DMARC -----------------------------------------------------------------------------------
-  /** The policy receivers apply: a record that parses with a p= (else there is none). */
-  let dmarc: (ParsedDmarc & { policy: string }) | undefined;
+  /** The policy receivers apply to the sending domain, the tag it comes from and where its record is (else there is none). */
+  let dmarc: (ParsedDmarc & DmarcPolicyAt) | undefined;
   const dmarcName = f.dmarc.name;
   const dmarcFix = publishTxt(dmarcName, `v=DMARC1; p=none; rua=mailto:dmarc-reports@${f.domain}`);
+  const modeText = (parsed: ParsedDmarc, { tag, policy }: DmarcPolicyAt) => {
+    const mode = `${tag}=${policy}${parsed.pct < 100 ? ` (pct=${parsed.pct})` : ''}, aspf=${parsed.aspf}, adkim=${parsed.adkim}`;
+    return [mode, ...parsed.warnings.map(shownRecord), ...(policy === 'none' ? [`${tag}=none only asks for reports`] : [])].join('; ');
+  };
   if (isLookupFailure(f.dmarc.answer)) lookupFailed('dns.dmarc', 'TXT', dmarcName, f.dmarc.answer);
   else {
-    const found = f.dmarc.answer.kind === 'found' ? f.dmarc.answer.records.filter((r) => /^v\s*=\s*DMARC1/i.test(r)) : [];
+    const found = f.dmarc.answer.kind === 'found' ? f.dmarc.answer.records.filter(isDmarcRecord) : [];
     const records = found.map((r) => txt(dmarcName, r));
-    if (found.length === 0)
-      row(
-        'dns.dmarc',
-        'warn',
-        `no DMARC record at ${shownName(dmarcName)}: Gmail and Yahoo require one from bulk senders, and receivers judge the mail without your policy`,
-        { fix: dmarcFix },
-      );
-    else if (found.length > 1)
-      row('dns.dmarc', 'warn', `${found.length} DMARC records: receivers ignore them all (RFC 7489 §6.6.3)`, { records, fix: `keep one: ${dmarcFix}` });
-    else {
+    if (found.length === 1) {
       const parsed = parseDmarc(found[0]!);
       if (!parsed.policy) row('dns.dmarc', 'warn', `receivers ignore the record: ${parsed.errors.map(shownRecord).join('; ')}`, { records, fix: dmarcFix });
       else {
-        dmarc = { ...parsed, policy: parsed.policy };
-        const mode = `p=${parsed.policy}${parsed.pct < 100 ? ` (pct=${parsed.pct})` : ''}, aspf=${parsed.aspf}, adkim=${parsed.adkim}`;
-        const notes = [...parsed.warnings.map(shownRecord), ...(parsed.policy === 'none' ? ['p=none only asks for reports'] : [])];
-        row('dns.dmarc', parsed.warnings.length ? 'warn' : 'pass', [mode, ...notes].join('; '), { records });
+        dmarc = { ...parsed, policy: parsed.policy, tag: 'p', at: dmarcName };
+        row('dns.dmarc', parsed.warnings.length ? 'warn' : 'pass', modeText(parsed, dmarc), { records });
       }
+    } else dmarc = judgeInheritedDmarc(found.length, records);
+  }
+  /**
+   * No single record of the domain's own (none, or several, which receivers discard): receivers
+   * take the one up the tree. Returns the policy it sets, if any.
+   */
+  function judgeInheritedDmarc(ownCount: number, ownRecords: string[]): (ParsedDmarc & DmarcPolicyAt) | undefined {
+    const own =
+      ownCount > 1
+        ? `${ownCount} DMARC records at ${shownName(dmarcName)}, which receivers discard (RFC 7489 §6.6.3)`
+        : `no DMARC record at ${shownName(dmarcName)}`;
+    const fix = ownCount > 1 ? `keep one: ${dmarcFix}` : dmarcFix;
+    const walk = f.dmarc.walk ?? [];
+    const finds = walk.flatMap(({ domain, answer }) => {
+      const found = answer.kind === 'found' ? answer.records.filter(isDmarcRecord) : [];
+      return found.length === 1 ? [{ domain, record: found[0]! }] : [];
+    });
+    const inherited = inheritedDmarc(f.domain, finds);
+    if (!inherited) {
+      // A parent that did not answer may hold the record that applies: unknown, not missing.
+      const unanswered = walk.find((w) => isLookupFailure(w.answer));
+      if (unanswered && isLookupFailure(unanswered.answer)) lookupFailed('dns.dmarc', 'TXT', `_dmarc.${unanswered.domain}`, unanswered.answer);
+      else {
+        const above = f.domain.split('.').length > 2 ? ', nor at a parent domain' : '';
+        row('dns.dmarc', 'warn', `${own}${above}: Gmail and Yahoo require one from bulk senders, and receivers judge the mail without your policy`, {
+          records: ownRecords,
+          fix,
+        });
+      }
+      return undefined;
     }
+    const at = `_dmarc.${inherited.domain}`;
+    const records = [...ownRecords, txt(at, inherited.record)];
+    const parsed = parseDmarc(inherited.record);
+    const from = `${shownName(inherited.domain)}'s (the ${inherited.as})`;
+    if (!parsed.policy) {
+      row('dns.dmarc', 'warn', `${own}; receivers would apply ${from}, but ignore it: ${parsed.errors.map(shownRecord).join('; ')}`, { records, fix });
+      return undefined;
+    }
+    const applied = { ...parsed, ...policyFor({ ...parsed, policy: parsed.policy }, false, f.mx.kind !== 'nxdomain'), at };
+    const status = ownCount > 1 || parsed.warnings.length ? 'warn' : 'pass';
+    row('dns.dmarc', status, `${own}, so receivers apply ${from}: ${modeText(parsed, applied)}`, { records, ...(ownCount > 1 ? { fix } : {}) });
+    return applied;
   }
 
   // --- DMARC alignment -------------------------------------------------------------------------
@@ -366,8 +401,8 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     else if (!enforcing)
       row('dns.dmarc.alignment', 'warn', `nothing aligns: ${both}; with p=none receivers only report it, a stricter policy would reject the mail`);
     else {
-      row('dns.dmarc.alignment', 'fail', `nothing aligns under p=${dmarc.policy}: ${both}`);
-      fail({ kind: 'dmarc-unaligned', policy: dmarc.policy, spf, dkim: dkimAlign });
+      row('dns.dmarc.alignment', 'fail', `nothing aligns under ${dmarc.tag}=${dmarc.policy}: ${both}`);
+      fail({ kind: 'dmarc-unaligned', policy: dmarc, spf, dkim: dkimAlign });
     }
   }
 
@@ -421,7 +456,7 @@ function dkimVerdict(d: DkimFacts): DkimVerdict {
 }
 
 /** Whether SPF can align (RFC 7489 §3.1.2): the envelope domain must equal the From domain (strict) or share its organisational domain (relaxed). */
-function spfAlignment(provider: ProviderInfo | undefined, spfName: string, domain: string, dmarc: ParsedDmarc, spfPasses: boolean): Alignment {
+function spfAlignment(provider: ProviderInfo | undefined, spfName: string, domain: string, dmarc: ParsedDmarc & DmarcPolicyAt, spfPasses: boolean): Alignment {
   if (!provider) return { verdict: 'unknown', why: 'the provider is unknown, so its envelope domain is too' };
   const envelope = provider.dns.envelope;
   if (envelope.kind === 'provider')
@@ -432,7 +467,7 @@ function spfAlignment(provider: ProviderInfo | undefined, spfName: string, domai
     return {
       verdict: 'no',
       why: `SPF passes for ${shownName(spfName)}, but aspf=s (strict) requires the envelope domain to be ${domain} itself`,
-      fix: 'drop aspf=s from the DMARC record (relaxed alignment accepts the subdomain)',
+      fix: `drop aspf=s from the DMARC record at ${shownName(dmarc.at)} (relaxed alignment accepts the subdomain)`,
     };
   }
   return { verdict: 'yes', why: `SPF aligns under relaxed aspf (${shownName(spfName)} is a subdomain of ${domain})` };

@@ -68,6 +68,15 @@ describe('mailcheck dns against a DNS server on loopback', () => {
     { domain: 'relaxed.test', check: 'dns.dmarc.alignment', status: 'pass', exit: ExitCode.ok },
     { domain: 'no-dmarc.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
     { domain: 'bad-dmarc.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
+    { domain: 'mail.parent.test', check: 'dns.dmarc', status: 'pass', exit: ExitCode.ok },
+    { domain: 'mail.parent.test', check: 'dns.dmarc.alignment', status: 'pass', exit: ExitCode.ok },
+    { domain: 'nodkim.parent.test', check: 'dns.dmarc.alignment', status: 'fail', diagnosis: 'dns.dmarc.unaligned', exit: ExitCode.deliverability },
+    { domain: 'two.parent.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
+    { domain: 'mail.orphan.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
+    { domain: 'shop.org.psdn.test', check: 'dns.dmarc', status: 'pass', exit: ExitCode.ok },
+    { domain: 'www.brand.psd.test', check: 'dns.dmarc', status: 'pass', exit: ExitCode.ok },
+    { domain: 'mail.brand2.psd.test', check: 'dns.dmarc', status: 'pass', exit: ExitCode.ok },
+    { domain: 'mail.flaky.test', check: 'dns.dmarc', status: 'fail', diagnosis: 'dns.lookup.servfail', exit: ExitCode.network },
     { domain: 'no-mx.test', check: 'dns.mx', status: 'warn', exit: ExitCode.ok },
     { domain: 'no-mx.test', check: 'dns.mx.envelope', status: 'warn', exit: ExitCode.ok },
     { domain: 'nx.test', check: 'dns.mx', status: 'fail', diagnosis: 'dns.domain.nxdomain', exit: ExitCode.deliverability },
@@ -98,6 +107,75 @@ describe('mailcheck dns against a DNS server on loopback', () => {
     expect(spf.records).toEqual(['TXT send.no-dmarc.test "v=spf1 include:amazonses.com ~all"']);
     const dmarc = report.checks.find((c) => c.id === 'dns.dmarc')!;
     expect(dmarc.fix).toBe('publish TXT _dmarc.no-dmarc.test "v=DMARC1; p=none; rua=mailto:dmarc-reports@no-dmarc.test"');
+  });
+
+  describe('DMARC of a subdomain without a record of its own: the tree walk of RFC 9989', () => {
+    const dmarcRow = async (domain: string) => (await json([domain, ...resend])).report.checks.find((c) => c.id === 'dns.dmarc')!;
+
+    it("applies the parent's sp= and shows the record it came from", async () => {
+      const row = await dmarcRow('mail.parent.test');
+      expect(row.detail).toBe(
+        "no DMARC record at _dmarc.mail.parent.test, so receivers apply parent.test's (the organizational domain): sp=reject, aspf=s, adkim=r",
+      );
+      expect(row.records).toEqual(['TXT _dmarc.parent.test "v=DMARC1; p=none; sp=reject; aspf=s"']);
+      expect(row.fix).toBeUndefined();
+    });
+
+    it('judges alignment under the inherited policy, and fixes it with a record of the subdomain its own', async () => {
+      const { report } = await json(['nodkim.parent.test', ...resend]);
+      expect(report.checks.find((c) => c.id === 'dns.dmarc.alignment')!.detail).toMatch(/^nothing aligns under sp=reject: /);
+      const diagnosis = report.diagnoses.find((d) => d.id === 'dns.dmarc.unaligned')!;
+      expect(diagnosis.summary).toMatch(/^DMARC at _dmarc\.parent\.test says sp=reject, /);
+      expect(diagnosis.fixes).toContain(
+        'until then, give nodkim.parent.test a relaxed policy of its own: TXT _dmarc.nodkim.parent.test "v=DMARC1; p=none; rua=mailto:dmarc-reports@nodkim.parent.test"',
+      );
+      expect(diagnosis.fixes).toContain('drop aspf=s from the DMARC record at _dmarc.parent.test (relaxed alignment accepts the subdomain)');
+    });
+
+    it('discards several records of the domain its own, says so, and falls back to the parent', async () => {
+      const row = await dmarcRow('two.parent.test');
+      expect(row.detail).toMatch(
+        /^2 DMARC records at _dmarc\.two\.parent\.test, which receivers discard .*, so receivers apply parent\.test's \(the organizational domain\): sp=reject/,
+      );
+      expect(row.records).toHaveLength(3);
+      expect(row.fix).toMatch(/^keep one: publish TXT _dmarc\.two\.parent\.test /);
+    });
+
+    it('says that no parent has one either, and where to publish', async () => {
+      const row = await dmarcRow('mail.orphan.test');
+      expect(row.detail).toMatch(/^no DMARC record at _dmarc\.mail\.orphan\.test, nor at a parent domain: /);
+      expect(row.fix).toBe('publish TXT _dmarc.mail.orphan.test "v=DMARC1; p=none; rua=mailto:dmarc-reports@mail.orphan.test"');
+    });
+
+    it('stops at psd=n, the organizational domain, rather than at the record highest up', async () => {
+      expect((await dmarcRow('shop.org.psdn.test')).detail).toMatch(/receivers apply org\.psdn\.test's \(the organizational domain\): p=quarantine,/);
+    });
+
+    it("below psd=y, applies the organizational domain's record, else the public suffix's", async () => {
+      expect((await dmarcRow('mail.brand2.psd.test')).detail).toMatch(/receivers apply brand2\.psd\.test's \(the organizational domain\): p=none,/);
+      expect((await dmarcRow('www.brand.psd.test')).detail).toMatch(/receivers apply psd\.test's \(the public suffix\): p=reject,/);
+    });
+
+    it('asks at most 8 names however many labels the domain has', async () => {
+      const before = server.queries.length;
+      expect((await dmarcRow('a.b.c.d.e.f.g.h.i.deep.test')).detail).toMatch(/receivers apply deep\.test's \(the organizational domain\): p=quarantine,/);
+      const asked = server.queries.slice(before).filter((q) => q.name.startsWith('_dmarc.'));
+      expect(asked.map((q) => q.name)).toEqual([
+        '_dmarc.a.b.c.d.e.f.g.h.i.deep.test',
+        ...['e.f.g.h.i.deep.test', 'f.g.h.i.deep.test', 'g.h.i.deep.test', 'h.i.deep.test', 'i.deep.test', 'deep.test', 'test'].map((n) => `_dmarc.${n}`),
+      ]);
+    });
+
+    it('asks no parent when the domain has a record of its own', async () => {
+      const before = server.queries.length;
+      await json(['good.test', ...resend]);
+      expect(
+        server.queries
+          .slice(before)
+          .filter((q) => q.name.startsWith('_dmarc.'))
+          .map((q) => q.name),
+      ).toEqual(['_dmarc.good.test']);
+    });
   });
 
   it('joins TXT strings without a separator (RFC 7208 §3.3)', async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { domainFromArgument } from '../../src/commands/dns.js';
 import { dnsServerFromFlag } from '../../src/commands/options.js';
 import { checkDkimRecord } from '../../src/dns/dkim.js';
-import { parseDmarc } from '../../src/dns/dmarc.js';
+import { dmarcTreeWalk, inheritedDmarc, isDmarcRecord, parseDmarc, policyFor } from '../../src/dns/dmarc.js';
 import { joinTxt, shownRecord } from '../../src/dns/records.js';
 import { allQualifier, costsLookup, isSpfRecord, parseSpf } from '../../src/dns/spf.js';
 import { ExitCode, exitCodeFor } from '../../src/exit-codes.js';
@@ -105,6 +105,59 @@ describe('DMARC tags', () => {
   it('treats a record with rua= but no p= as p=none, and warns about tags it does not know', () => {
     expect(parseDmarc('v=DMARC1; rua=mailto:d@example.com').policy).toBe('none');
     expect(parseDmarc('v=DMARC1; p=none; aspf=x; colour=blue').warnings).toEqual(['unknown tag colour= (ignored)', 'aspf=x is not r or s (receivers use r)']);
+  });
+});
+
+describe('DMARC policy discovery (RFC 9989 tree walk)', () => {
+  it('walks the parents nearest first, a long name cut to its last 7 labels (8 queries at most with its own)', () => {
+    expect(dmarcTreeWalk('mail.example.com')).toEqual(['example.com', 'com']);
+    expect(dmarcTreeWalk('example.com')).toEqual(['com']);
+    // 8 labels: the parent has 7, so nothing is cut.
+    expect(dmarcTreeWalk('a.b.c.d.e.f.example.com')[0]).toBe('b.c.d.e.f.example.com');
+    expect(dmarcTreeWalk('a.b.c.d.e.f.g.h.i.j.mail.example.com')).toEqual([
+      'g.h.i.j.mail.example.com',
+      'h.i.j.mail.example.com',
+      'i.j.mail.example.com',
+      'j.mail.example.com',
+      'mail.example.com',
+      'example.com',
+      'com',
+    ]);
+  });
+
+  const find = (domain: string, record: string) => ({ domain, record });
+  it('takes the record highest up without psd=, the first psd=n, or the name below a psd=y', () => {
+    const org = find('example.com', 'v=DMARC1; p=reject');
+    expect(inheritedDmarc('a.mail.example.com', [find('mail.example.com', 'v=DMARC1; p=none'), org])).toEqual({ ...org, as: 'organizational domain' });
+    const own = find('mail.example.com', 'v=DMARC1; p=none; psd=n');
+    expect(inheritedDmarc('a.mail.example.com', [own, org])).toEqual({ ...own, as: 'organizational domain' });
+    const suffix = find('com', 'v=DMARC1; p=reject; psd=y');
+    expect(inheritedDmarc('a.mail.example.com', [suffix])).toEqual({ ...suffix, as: 'public suffix' });
+    expect(inheritedDmarc('a.mail.example.com', [org, suffix])).toEqual({ ...org, as: 'organizational domain' });
+    expect(inheritedDmarc('a.mail.example.com', [])).toBeUndefined();
+  });
+
+  it('gives a subdomain sp= (np= when it does not exist), each falling back to p=', () => {
+    const parsed = { ...parseDmarc('v=DMARC1; p=reject; sp=quarantine; np=none'), policy: 'reject' as const };
+    expect(policyFor(parsed, true, true)).toEqual({ tag: 'p', policy: 'reject' });
+    expect(policyFor(parsed, false, true)).toEqual({ tag: 'sp', policy: 'quarantine' });
+    expect(policyFor(parsed, false, false)).toEqual({ tag: 'np', policy: 'none' });
+    expect(policyFor({ ...parseDmarc('v=DMARC1; p=reject'), policy: 'reject' }, false, false)).toEqual({ tag: 'p', policy: 'reject' });
+  });
+
+  it('reads psd= and np=, and counts only records that begin with v=DMARC1 as DMARC records', () => {
+    expect(parseDmarc('v=DMARC1; p=none; psd=y; np=reject')).toMatchObject({ publicSuffix: 'y', nonexistentPolicy: 'reject' });
+    expect(parseDmarc('v=DMARC1; p=none; psd=maybe; np=drop').warnings).toEqual([
+      'np=drop is not none, quarantine or reject (ignored)',
+      'psd=maybe is not y, n or u (ignored)',
+    ]);
+    expect(['v=DMARC1; p=none', 'v=DMARC1', 'v=DMARC1x; p=none', 'p=none; v=DMARC1', 'v=spf1 -all'].map(isDmarcRecord)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 
