@@ -10,6 +10,7 @@ import type { WalkResult } from '../smtp/walk.js';
 import type { SessionChoices } from '../smtp/connection.js';
 import { addressFamilyChecks } from './families.js';
 import { runSmtpCheck } from './smtp.js';
+import { hostPort } from '../config/host-port.js';
 
 /**
  * One network check per provider, shared by `test` (which sends), `doctor` (which sends only
@@ -71,7 +72,7 @@ export function networkCheckFor(loaded: LoadedConfig, send: boolean, apiCheck = 
 
 function smtpNetworkCheck(settings: SmtpSettings, send: boolean): NetworkCheck {
   return {
-    title: `SMTP session with ${settings.host}:${settings.port} (${send ? 'sending one test message' : 'stopping before DATA: nothing is sent'})`,
+    title: `SMTP session with ${hostPort(settings.host, settings.port)} (${send ? 'sending one test message' : 'stopping before DATA: nothing is sent'})`,
     async run(ctx) {
       // RCPT is only probed: the sender's own address is a recipient every server accepts for it.
       const recipient = ctx.recipient ?? settings.senderAddress;

@@ -12,11 +12,19 @@ import type { Env } from './run.js';
  * --sandbox (test, doctor, probe): the embedded server on loopback, started only with the flag
  * (smtp-server loads then). It trusts its own certificate, so --ca-file is a contradiction.
  */
-export async function sandboxFromFlag(options: { sandbox?: boolean; caFile?: string }): Promise<Sandbox | undefined> {
+export async function sandboxFromFlag(options: { sandbox?: boolean; caFile?: string; ipv6?: boolean }): Promise<Sandbox | undefined> {
   if (!options.sandbox) return undefined;
   if (options.caFile !== undefined)
     throw new UserError('--ca-file does not apply to --sandbox: the sandbox trusts its own certificate', ExitCode.usage, 'leave out one of the two');
-  return (await import('../sandbox/server.js')).startSandbox();
+  const { startSandbox } = await import('../sandbox/server.js');
+  if (!options.ipv6) return startSandbox();
+  return startSandbox(6).catch((error: NodeJS.ErrnoException) => {
+    throw new UserError(
+      `the sandbox cannot listen on IPv6 loopback (::1): ${error.code ?? error.message}`,
+      ExitCode.network,
+      'this machine has no IPv6 loopback; run the sandbox without -6',
+    );
+  });
 }
 
 /** The sandbox's own configuration, shaped exactly like one loaded from a .env file. */

@@ -13,6 +13,7 @@ import type { FailureClass } from '../exit-codes.js';
 import { FirstMatchTable } from '../rule-engine.js';
 import { ruleKit, RuleTable } from './engine.js';
 import type { Diagnosis, DiagnosisTexts } from './types.js';
+import { hostPort } from '../config/host-port.js';
 
 /** The API call that failed. */
 export type ResendOperation = 'list-domains' | 'get-domain' | 'send';
@@ -114,9 +115,7 @@ const domainsPage = 'https://resend.com/domains';
 const statusPage = 'https://resend-status.com';
 const neverDisable = 'do not set NODE_TLS_REJECT_UNAUTHORIZED=0 to "fix" this: it would let anyone in between read your API key';
 
-function hostPort(ctx: ResendDiagnosisContext): string {
-  return `${ctx.host}:${ctx.port}`;
-}
+const hostPortOf = (ctx: ResendDiagnosisContext): string => hostPort(ctx.host, ctx.port);
 
 /** The fix for a base URL that points at the wrong place, only when the user set one. */
 function baseUrlFix(ctx: ResendDiagnosisContext): string[] {
@@ -149,7 +148,7 @@ const resendRules = [
     // mailcheck_not_api: an HTML page, a redirect or an endless body, so nothing the API said (and no verdict about the key).
     (f) => (f.network?.stage === 'http' && f.network.code === 'EBADRESPONSE') || status(f, 501, 505) || named(f, 'mailcheck_not_api'),
     (f, ctx) => ({
-      summary: `${hostPort(ctx)} answered, but not as the Resend API${named(f, 'mailcheck_not_api') ? ` (HTTP ${f.statusCode ?? '?'}: ${f.message})` : ''}`,
+      summary: `${hostPortOf(ctx)} answered, but not as the Resend API${named(f, 'mailcheck_not_api') ? ` (HTTP ${f.statusCode ?? '?'}: ${f.message})` : ''}`,
       causes: [
         'a captive portal, proxy or firewall answered in place of the API (an HTML page instead of JSON)',
         ...(ctx.baseUrlFromEnv ? ['RESEND_BASE_URL points at another service'] : []),
@@ -362,13 +361,13 @@ const resendRules = [
     'network',
     (f) => networkCode(f, 'ECONNREFUSED'),
     (_f, ctx) => ({
-      summary: `${hostPort(ctx)} refused the connection`,
+      summary: `${hostPortOf(ctx)} refused the connection`,
       causes: [
         ctx.baseUrlFromEnv
           ? 'nothing listens there: RESEND_BASE_URL points at a stopped server or the wrong port'
           : 'a firewall or proxy on the way rejects HTTPS to the API',
       ],
-      fixes: [...baseUrlFix(ctx), `check that ${hostPort(ctx)} is reachable from this machine`],
+      fixes: [...baseUrlFix(ctx), `check that ${hostPortOf(ctx)} is reachable from this machine`],
     }),
   ),
   rule(
@@ -379,14 +378,14 @@ const resendRules = [
       const connected = f.network?.stage === 'http';
       return {
         summary: connected
-          ? `${hostPort(ctx)} accepted the connection but did not answer within ${f.timeoutMs ?? 'the'} ms`
-          : `no connection to ${hostPort(ctx)} within ${f.timeoutMs ?? 'the'} ms`,
+          ? `${hostPortOf(ctx)} accepted the connection but did not answer within ${f.timeoutMs ?? 'the'} ms`
+          : `no connection to ${hostPortOf(ctx)} within ${f.timeoutMs ?? 'the'} ms`,
         causes: connected
           ? ['the API or a proxy in between is overloaded or stuck', 'the time limit is too short for this network']
           : ['outbound HTTPS is blocked or silently dropped by a firewall (common on locked-down servers)', 'the network is down or very slow'],
         fixes: connected
           ? [...baseUrlFix(ctx), 'give it more time: --timeout 15s']
-          : [...baseUrlFix(ctx), 'give it more time: --timeout 15s', `allow outbound connections to ${hostPort(ctx)} in the firewall`],
+          : [...baseUrlFix(ctx), 'give it more time: --timeout 15s', `allow outbound connections to ${hostPortOf(ctx)} in the firewall`],
       };
     },
   ),
@@ -407,7 +406,7 @@ const resendRules = [
                 ? `the certificate is for another name than ${ctx.host}: something else answers for this host`
                 : 'the certificate was issued by an authority this machine does not know (a proxy or a private CA)';
       return {
-        summary: `the TLS certificate of ${hostPort(ctx)} could not be verified (${code})`,
+        summary: `the TLS certificate of ${hostPortOf(ctx)} could not be verified (${code})`,
         causes: [cause],
         fixes: [neverDisable, 'if an intercepting proxy is intended, trust its root for Node: NODE_EXTRA_CA_CERTS=path/to/proxy-ca.pem', ...baseUrlFix(ctx)],
       };
@@ -418,7 +417,7 @@ const resendRules = [
     'tls',
     (f) => f.network?.stage === 'tls',
     (_f, ctx) => ({
-      summary: `the TLS handshake with ${hostPort(ctx)} failed`,
+      summary: `the TLS handshake with ${hostPortOf(ctx)} failed`,
       causes: [
         ctx.baseUrlFromEnv
           ? 'RESEND_BASE_URL says https:// but the server there speaks plain HTTP (or another protocol)'
@@ -432,7 +431,7 @@ const resendRules = [
     'network',
     (f) => f.network !== undefined,
     (f, ctx) => ({
-      summary: `the connection to ${hostPort(ctx)} failed (${f.network!.code})`,
+      summary: `the connection to ${hostPortOf(ctx)} failed (${f.network!.code})`,
       causes: ['the network between this machine and the API is unreachable or dropped the connection'],
       fixes: [...baseUrlFix(ctx), `check that ${ctx.host} is reachable from this machine`],
     }),

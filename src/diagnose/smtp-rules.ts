@@ -12,6 +12,7 @@ import { parseAddress } from '../config/address.js';
 import { codesOf, hasCode, isClosed, isWrongVersion, saysClosed } from './failure-facts.js';
 import { ruleKit, RuleTable } from './engine.js';
 import { authMethods, type Diagnosis, type DiagnosisContext, type DiagnosisTexts, type SmtpFailure, type SmtpStage } from './types.js';
+import { hostPort } from '../config/host-port.js';
 
 type Make = (f: SmtpFailure, ctx: DiagnosisContext) => DiagnosisTexts;
 
@@ -66,10 +67,7 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
-function hostPort(ctx: DiagnosisContext): string {
-  const host = ctx.host.includes(':') && !ctx.host.startsWith('[') ? `[${ctx.host}]` : ctx.host;
-  return `${host}:${ctx.port}`;
-}
+const hostPortOf = (ctx: DiagnosisContext): string => hostPort(ctx.host, ctx.port);
 
 /** The bare address in `Name <addr@domain>` or `addr@domain` (config/address.ts). */
 const bareAddress = (s: string | undefined): string | undefined => (s ? parseAddress(s)?.address : undefined);
@@ -199,7 +197,7 @@ export const smtpRules = [
       const n = ctx.names;
       if (isImplicitPort(ctx.port)) {
         return {
-          summary: `${hostPort(ctx)} did not answer in TLS, although port ${ctx.port} normally means implicit TLS`,
+          summary: `${hostPortOf(ctx)} did not answer in TLS, although port ${ctx.port} normally means implicit TLS`,
           causes: [
             `the server on port ${ctx.port} is not speaking TLS: it answered in plain text`,
             `${n.host} may point at a server that only offers STARTTLS, or something in between (proxy, antivirus) answers instead`,
@@ -211,7 +209,7 @@ export const smtpRules = [
         };
       }
       return {
-        summary: `${n.secure}=1 asks for implicit TLS, but ${hostPort(ctx)} expects plain SMTP with STARTTLS`,
+        summary: `${n.secure}=1 asks for implicit TLS, but ${hostPortOf(ctx)} expects plain SMTP with STARTTLS`,
         causes: [
           `port ${ctx.port} starts in plain text and upgrades with STARTTLS; implicit TLS (${n.secure}=1) belongs to port 465`,
           'the server greeted in plain text, which the TLS client read as a broken record ("wrong version number")',
@@ -230,7 +228,7 @@ export const smtpRules = [
       replyOf(f) === undefined &&
       (isGreetingTimeout(f) || (f.stage === 'greeting' && (isClosed(f) || hasCode(f, 'EPROTOCOL')))),
     (f, ctx) => ({
-      summary: `${hostPort(ctx)} expects implicit TLS, but ${ctx.names.secure} is not 1, so the server never greeted`,
+      summary: `${hostPortOf(ctx)} expects implicit TLS, but ${ctx.names.secure} is not 1, so the server never greeted`,
       causes: [
         `port ${ctx.port} starts with a TLS handshake; a plain-text client waits for a greeting that never comes${
           isGreetingTimeout(f) ? ' until the greeting timeout' : ''
@@ -242,7 +240,7 @@ export const smtpRules = [
 
   // --- Certificates ------------------------------------------------------------------------
   certRule('tls.self-signed-in-chain', ['SELF_SIGNED_CERT_IN_CHAIN'], /self[- ]signed certificate in certificate chain/i, (_f, ctx) => ({
-    summary: `the certificate chain of ${hostPort(ctx)} ends in a self-signed root this machine does not trust`,
+    summary: `the certificate chain of ${hostPortOf(ctx)} ends in a self-signed root this machine does not trust`,
     causes: [
       'an antivirus (mail or TLS scanning) or a corporate proxy is intercepting TLS and re-signing it with its own root',
       'the server uses a private certificate authority',
@@ -255,7 +253,7 @@ export const smtpRules = [
     ],
   })),
   certRule('tls.self-signed', ['DEPTH_ZERO_SELF_SIGNED_CERT'], /self[- ]signed certificate(?! in certificate chain)/i, (_f, ctx) => ({
-    summary: `${hostPort(ctx)} presented a self-signed certificate`,
+    summary: `${hostPortOf(ctx)} presented a self-signed certificate`,
     causes: ['a test or internal server that made its own certificate', `${ctx.names.host} may point at a hosting default instead of the real mail server`],
     fixes: [
       neverDisable,
@@ -268,7 +266,7 @@ export const smtpRules = [
     ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT'],
     /unable to get local issuer certificate|unable to verify the first certificate|unable to get issuer certificate/i,
     (_f, ctx) => ({
-      summary: `the certificate of ${hostPort(ctx)} was issued by an authority this machine does not know`,
+      summary: `the certificate of ${hostPortOf(ctx)} was issued by an authority this machine does not know`,
       causes: [
         'the server does not send its intermediate certificate (a server misconfiguration)',
         'the server uses a private certificate authority',
@@ -282,14 +280,14 @@ export const smtpRules = [
     }),
   ),
   certRule('tls.not-yet-valid', ['CERT_NOT_YET_VALID'], /certificate is not yet valid/i, (_f, ctx) => ({
-    summary: `the certificate of ${hostPort(ctx)} is not valid yet`,
+    summary: `the certificate of ${hostPortOf(ctx)} is not valid yet`,
     causes: ["this machine's clock is behind (a container or VM without NTP)", 'the certificate was issued with a start date in the future'],
     fixes: [neverDisable, "fix this machine's clock (NTP), then check the certificate's start date"],
   })),
   certRule('tls.expired', ['CERT_HAS_EXPIRED'], /certificate has expired/i, (_f, ctx) => {
     const local = /^(localhost|127\.0\.0\.1|::1)$/i.test(ctx.host);
     return {
-      summary: `the certificate of ${hostPort(ctx)} has expired`,
+      summary: `the certificate of ${hostPortOf(ctx)} has expired`,
       causes: [
         'the server did not renew its certificate',
         ...(local ? ['a local smtp-server without its own certificate uses a built-in one that expired in February 2025'] : []),
@@ -307,7 +305,7 @@ export const smtpRules = [
     const isIp = /^[\d.]+$|:/.test(ctx.host);
     const example = names.find((x) => !x.startsWith('*.')) ?? names[0];
     return {
-      summary: `the certificate of ${hostPort(ctx)} is not for the name "${ctx.host}"`,
+      summary: `the certificate of ${hostPortOf(ctx)} is not for the name "${ctx.host}"`,
       causes: [
         isIp
           ? `${ctx.names.host} is an IP address; certificates name hosts, so the name must be used`
@@ -325,7 +323,7 @@ export const smtpRules = [
     'tls',
     (f) => f.stage === 'starttls' && is4xx(f),
     (f, ctx) => ({
-      summary: `${hostPort(ctx)} offers STARTTLS but could not start TLS (${replyOf(f)}): a fault in the server's TLS set-up`,
+      summary: `${hostPortOf(ctx)} offers STARTTLS but could not start TLS (${replyOf(f)}): a fault in the server's TLS set-up`,
       causes: [
         'the server cannot load its certificate or private key (a missing file, wrong permissions, an expired or mismatched pair)',
         'its TLS library failed to initialise',
@@ -342,7 +340,7 @@ export const smtpRules = [
     'temporary',
     (f, ctx) => is4xx(f) && (rateRe.test(serverText(f)) || (ctx.provider === 'resend' && replyOf(f) === 421)),
     (f, ctx) => ({
-      summary: `${hostPort(ctx)} is limiting you for now (${replyOf(f)} ${stageWords(f.stage)})`,
+      summary: `${hostPortOf(ctx)} is limiting you for now (${replyOf(f)} ${stageWords(f.stage)})`,
       causes: [
         'too many messages, connections or logins in a short time',
         ...(ctx.provider === 'resend' ? ['Resend answers 421 when rate limited; the free tier also stops at 100 emails a day and 3,000 a month'] : []),
@@ -357,7 +355,7 @@ export const smtpRules = [
     'temporary',
     (f) => is4xx(f),
     (f, ctx) => ({
-      summary: `${hostPort(ctx)} refused for now (${replyOf(f)} ${stageWords(f.stage)}), a temporary error`,
+      summary: `${hostPortOf(ctx)} refused for now (${replyOf(f)} ${stageWords(f.stage)}), a temporary error`,
       causes: [
         /grey ?list|gray ?list/i.test(serverText(f))
           ? 'greylisting: the server asks first-time senders to come back later'
@@ -374,7 +372,7 @@ export const smtpRules = [
     'network',
     (f) => is5xx(f) && (f.stage === 'greeting' || /invalid greeting/i.test(f.message)),
     (_f, ctx) => ({
-      summary: `${hostPort(ctx)} refused to serve this client (it greeted with an error)`,
+      summary: `${hostPortOf(ctx)} refused to serve this client (it greeted with an error)`,
       causes: [
         "this machine's IP address is on a block list (the reply usually says which)",
         'the server does not accept mail submission from outside on this port',
@@ -406,7 +404,7 @@ export const smtpRules = [
         ],
       };
       return {
-        summary: `${hostPort(ctx)} accepts only OAuth 2.0 tokens (it offers AUTH ${offered}), not a password: mailcheck sent no AUTH`,
+        summary: `${hostPortOf(ctx)} accepts only OAuth 2.0 tokens (it offers AUTH ${offered}), not a password: mailcheck sent no AUTH`,
         causes: [
           ctx.provider === 'office365'
             ? 'Microsoft 365 has basic authentication (a password over SMTP AUTH) turned off for this tenant or mailbox'
@@ -427,7 +425,7 @@ export const smtpRules = [
     'auth',
     (f) => hasCode(f, 'ENOAUTHMECH'),
     (_f, ctx) => ({
-      summary: `${hostPort(ctx)} offers no login mechanism for the credentials given (it offers AUTH ${(ctx.authMechanisms ?? []).join(', ') || 'nothing usable'}): mailcheck sent no AUTH`,
+      summary: `${hostPortOf(ctx)} offers no login mechanism for the credentials given (it offers AUTH ${(ctx.authMechanisms ?? []).join(', ') || 'nothing usable'}): mailcheck sent no AUTH`,
       causes: [
         ctx.oauth2Token
           ? 'an OAuth 2.0 token was given, but the server does not offer XOAUTH2'
@@ -448,7 +446,7 @@ export const smtpRules = [
       const offered = ctx.authMechanisms ?? [];
       const usable = offered.filter((m) => (authMethods as readonly string[]).includes(m));
       return {
-        summary: `${hostPort(ctx)} does not offer AUTH ${ctx.authMethod ?? 'with the mechanism asked for'} (it offers ${offered.length ? `AUTH ${offered.join(', ')}` : 'no AUTH at all'}): mailcheck sent no AUTH`,
+        summary: `${hostPortOf(ctx)} does not offer AUTH ${ctx.authMethod ?? 'with the mechanism asked for'} (it offers ${offered.length ? `AUTH ${offered.join(', ')}` : 'no AUTH at all'}): mailcheck sent no AUTH`,
         causes: [
           `--auth-method allows only ${ctx.authMethod ?? 'one mechanism'}, and the server did not advertise it in its EHLO reply`,
           'servers offer some mechanisms only over TLS, or only to some clients; the app may pick another one by itself',
@@ -471,7 +469,7 @@ export const smtpRules = [
       const n = ctx.names;
       const onSubmission = ctx.port === 587 && !ctx.secure;
       return {
-        summary: `${hostPort(ctx)} requires TLS before login or sending, and the connection was not encrypted`,
+        summary: `${hostPortOf(ctx)} requires TLS before login or sending, and the connection was not encrypted`,
         causes: [
           'login or MAIL FROM was sent before the connection was encrypted',
           onSubmission
@@ -491,7 +489,7 @@ export const smtpRules = [
     (_f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} requires login before sending, and no login happened`,
+        summary: `${hostPortOf(ctx)} requires login before sending, and no login happened`,
         causes: [
           ...(ctx.user ? [] : [`${n.user} is not set, so no login was attempted`]),
           ...(ctx.authAdvertised === false ? ['the server did not offer AUTH on this connection (many offer it only after TLS, or only on port 587/465)'] : []),
@@ -628,7 +626,7 @@ export const smtpRules = [
       };
       const note = ctx.provider ? notes[ctx.provider] : undefined;
       return {
-        summary: `${ctx.provider ? `${providerInfo(ctx.provider).label} (${hostPort(ctx)})` : hostPort(ctx)} rejected the login`,
+        summary: `${ctx.provider ? `${providerInfo(ctx.provider).label} (${hostPortOf(ctx)})` : hostPortOf(ctx)} rejected the login`,
         causes: [
           `the password in ${n.password} is wrong, or is the account password where the provider wants an app password or API key`,
           `the user name in ${n.user} is not the login the provider expects`,
@@ -693,7 +691,7 @@ export const smtpRules = [
       const pc = ctx.provider ? providerCause[ctx.provider] : undefined;
       const to = bareAddress(ctx.recipient)?.toLowerCase();
       return {
-        summary: `${hostPort(ctx)} will not send from ${from ?? `the address in ${n.sender}`}: the sender is not verified or not allowed`,
+        summary: `${hostPortOf(ctx)} will not send from ${from ?? `the address in ${n.sender}`}: the sender is not verified or not allowed`,
         causes: [
           pc ?? 'the From address (or its domain) is not verified with the provider, or does not belong to the account you log in with',
           ...(f.stage === 'rcpt'
@@ -718,7 +716,7 @@ export const smtpRules = [
     (_f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} will not relay to this recipient for an unauthenticated client`,
+        summary: `${hostPortOf(ctx)} will not relay to this recipient for an unauthenticated client`,
         causes: [
           ...(ctx.user ? [] : [`${n.user} is not set, so no login happened`]),
           ...(ctx.authAdvertised === false ? ['the server did not offer AUTH, so no login happened'] : []),
@@ -736,7 +734,7 @@ export const smtpRules = [
     'message',
     (f) => isEnvelopeRejection(f) && tooLargeRe.test(serverText(f)) && !/mailbox|quota/i.test(serverText(f)),
     (_f, ctx) => ({
-      summary: `${hostPort(ctx)} rejected the message as too large`,
+      summary: `${hostPortOf(ctx)} rejected the message as too large`,
       causes: ["the message with its attachments exceeds the server's size limit (base64 adds a third)"],
       fixes: ['send smaller attachments, or a link instead'],
     }),
@@ -746,7 +744,7 @@ export const smtpRules = [
     'envelope',
     (f) => isEnvelopeRejection(f) && (f.stage === 'rcpt' || (f.stage !== 'mail' && recipientRe.test(serverText(f)))),
     (_f, ctx) => ({
-      summary: `${hostPort(ctx)} rejected the recipient${ctx.recipient ? ` ${ctx.recipient}` : ''}`,
+      summary: `${hostPortOf(ctx)} rejected the recipient${ctx.recipient ? ` ${ctx.recipient}` : ''}`,
       causes: ['the address does not exist or has a typo', "the recipient's server refuses mail from this sender"],
       fixes: [`if every recipient fails, check ${ctx.names.sender} and the login in ${ctx.names.user}`, 'check the recipient address (--to) for typos'],
     }),
@@ -758,7 +756,7 @@ export const smtpRules = [
     (_f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} rejected the sender${ctx.sender ? ` ${bareAddress(ctx.sender)}` : ''} at MAIL FROM`,
+        summary: `${hostPortOf(ctx)} rejected the sender${ctx.sender ? ` ${bareAddress(ctx.sender)}` : ''} at MAIL FROM`,
         causes: ['the account may not send from this address, or the address is malformed'],
         fixes: [`set ${n.sender} to an address the account in ${n.user} may send from`],
       };
@@ -769,7 +767,7 @@ export const smtpRules = [
     'message',
     (f) => isEnvelopeRejection(f),
     (_f, ctx) => ({
-      summary: `${hostPort(ctx)} rejected the message after DATA`,
+      summary: `${hostPortOf(ctx)} rejected the message after DATA`,
       causes: ['a content or spam filter refused it', `the domain of ${ctx.names.sender} fails SPF/DKIM/DMARC checks for this provider`],
       fixes: [
         `make sure the domain of ${ctx.names.sender} has the SPF and DKIM records the provider asks for`,
@@ -786,7 +784,7 @@ export const smtpRules = [
     (f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} ${hasCode(f, 'ENOSTARTTLS') ? 'does not offer STARTTLS' : 'refused STARTTLS'}, so the connection would stay unencrypted and ${n.password} would cross the network in the clear; mailcheck stopped before sending it`,
+        summary: `${hostPortOf(ctx)} ${hasCode(f, 'ENOSTARTTLS') ? 'does not offer STARTTLS' : 'refused STARTTLS'}, so the connection would stay unencrypted and ${n.password} would cross the network in the clear; mailcheck stopped before sending it`,
         causes: [
           `the server on port ${ctx.port} only speaks plain SMTP (a relay or an MX, not a submission server)`,
           'something in between (a firewall, an ISP, an antivirus with "SMTP inspection") strips STARTTLS',
@@ -830,7 +828,7 @@ export const smtpRules = [
                     ? 'the server closed the connection during the TLS handshake'
                     : 'the TLS handshake failed';
       return {
-        summary: `TLS with ${hostPort(ctx)} failed ${stageWords(f.stage)}`,
+        summary: `TLS with ${hostPortOf(ctx)} failed ${stageWords(f.stage)}`,
         causes: [cause, 'an antivirus or proxy interfering with TLS'],
         fixes: [
           `if the server is yours, update its TLS configuration`,
@@ -851,7 +849,7 @@ export const smtpRules = [
     (_f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} did not answer: the connection timed out`,
+        summary: `${hostPortOf(ctx)} did not answer: the connection timed out`,
         causes: [
           `outbound port ${ctx.port} is blocked (cloud hosts block 25, often 465 and 587 too; so do some networks)`,
           ...portRefusal(ctx),
@@ -868,7 +866,7 @@ export const smtpRules = [
     'network',
     (f) => f.stage === 'greeting' && isGreetingTimeout(f) && replyOf(f) === 220,
     (_f, ctx) => ({
-      summary: `${hostPort(ctx)} began its greeting (220-) but held the rest longer than mailcheck waits: an anti-spam greet delay, such as Postfix's postscreen`,
+      summary: `${hostPortOf(ctx)} began its greeting (220-) but held the rest longer than mailcheck waits: an anti-spam greet delay, such as Postfix's postscreen`,
       causes: [
         `the port speaks plain SMTP, so ${ctx.names.secure}=${ctx.secure ? 1 : 0} is not the problem`,
         'postscreen (postscreen_greet_wait, 6 s by default, longer while it checks block lists) guards this port; it is meant for incoming mail (port 25), not for submission',
@@ -886,7 +884,7 @@ export const smtpRules = [
     (_f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} accepted the connection but never sent the SMTP greeting`,
+        summary: `${hostPortOf(ctx)} accepted the connection but never sent the SMTP greeting`,
         causes: [
           ...(ctx.secure
             ? ['the TLS handshake worked, but the service on this port is not SMTP or is overloaded']
@@ -910,7 +908,7 @@ export const smtpRules = [
     'auth',
     (f) => f.stage === 'auth' && (f.timeoutType === 'SOCKET_TIMEOUT' || f.timeoutType === 'STEP_TIMEOUT'),
     (f, ctx) => ({
-      summary: `${hostPort(ctx)} did not answer AUTH in time (${f.message})`,
+      summary: `${hostPortOf(ctx)} did not answer AUTH in time (${f.message})`,
       causes: [
         'servers answer a failed login late on purpose (Dovecot: auth_failure_delay, plus a growing penalty per IP address after repeated failures), so the login is most likely wrong',
         "the server's authentication back end (LDAP, a database) is down or slow",
@@ -927,7 +925,7 @@ export const smtpRules = [
     // STEP_TIMEOUT is the walk's own bound: a server that drips bytes keeps the socket timer alive.
     (f) => f.timeoutType === 'SOCKET_TIMEOUT' || f.timeoutType === 'STEP_TIMEOUT',
     (f, ctx) => ({
-      summary: `${hostPort(ctx)} stopped answering ${stageWords(f.stage)}`,
+      summary: `${hostPortOf(ctx)} stopped answering ${stageWords(f.stage)}`,
       causes: ['the server or the network stalled mid-session', 'a proxy or antivirus holds the connection'],
       fixes: [`if it persists, check the network path to ${ctx.names.host}`, 'retry'],
     }),
@@ -940,7 +938,7 @@ export const smtpRules = [
       const n = ctx.names;
       const local = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/i.test(ctx.host);
       return {
-        summary: `${hostPort(ctx)} refused the connection`,
+        summary: `${hostPortOf(ctx)} refused the connection`,
         causes: [
           `nothing listens on port ${ctx.port} at ${ctx.host}`,
           ...portRefusal(ctx),
@@ -1009,7 +1007,7 @@ export const smtpRules = [
       const addr = /\b(?:ENETUNREACH|EHOSTUNREACH|EADDRNOTAVAIL)\s+(\S+)/.exec(f.message)?.[1];
       const v6 = (addr ?? '').split(':').length > 2;
       return {
-        summary: `${hostPort(ctx)} is unreachable from this machine${v6 ? ' over IPv6' : ''}`,
+        summary: `${hostPortOf(ctx)} is unreachable from this machine${v6 ? ' over IPv6' : ''}`,
         causes: v6
           ? ['this machine has an IPv6 address but no IPv6 route to the internet (common in Docker and on some VPS)']
           : ['no network route to the server (VPN, firewall or no network)'],
@@ -1026,7 +1024,7 @@ export const smtpRules = [
     (f, ctx) => {
       const n = ctx.names;
       return {
-        summary: `${hostPort(ctx)} closed the connection unexpectedly ${stageWords(f.stage)}`,
+        summary: `${hostPortOf(ctx)} closed the connection unexpectedly ${stageWords(f.stage)}`,
         causes: [
           ...(f.stage === 'greeting' || f.stage === 'connect'
             ? ['the server refuses this client (block list, connection limit)']
@@ -1050,7 +1048,7 @@ export const smtpRules = [
         .trimStart();
       const other = /^\+OK/.test(said) ? 'POP3' : /^\* OK/.test(said) ? 'IMAP' : /^SSH-/.test(said) ? 'SSH' : /^HTTP\//.test(said) ? 'HTTP' : undefined;
       return {
-        summary: `${hostPort(ctx)} answered with something that is not SMTP`,
+        summary: `${hostPortOf(ctx)} answered with something that is not SMTP`,
         causes: [other ? `port ${ctx.port} runs ${other}, not SMTP` : 'the service on this port is not SMTP, or the server is broken'],
         fixes: [`check ${ctx.names.host}`, `set ${ctx.names.port} to the SMTP port (587 or 465)`],
       };
@@ -1103,7 +1101,7 @@ const unknownRule = rule(
   fallbackClass,
   () => true,
   (f, ctx) => ({
-    summary: `sending failed ${stageWords(f.stage)} at ${hostPort(ctx)}: ${f.message.split(/\r?\n/)[0] ?? ''}`,
+    summary: `sending failed ${stageWords(f.stage)} at ${hostPortOf(ctx)}: ${f.message.split(/\r?\n/)[0] ?? ''}`,
     causes: ["no known pattern matched; the server's words and the error above are the best clue"],
     fixes: [`check ${ctx.names.host}, ${ctx.names.port} and ${ctx.names.secure} against the provider's documentation`],
   }),

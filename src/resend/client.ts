@@ -28,6 +28,7 @@ import type { TranscriptRecorder } from '../report/transcript.js';
 import type { ResendEndpoint } from './endpoint.js';
 import { probeEndpoint } from './probe.js';
 import { defaultRetryPolicy, nextWaitMs, readRateLimit, type RetryPolicy } from './rate-limit.js';
+import { hostPort } from '../config/host-port.js';
 
 export interface ResendClientOptions {
   key: string;
@@ -186,7 +187,7 @@ export class ResendClient {
     this.info(
       timedOut
         ? `no answer within ${this.o.timeoutMs} ms`
-        : `no usable HTTP answer (the SDK says: ${message}); probing ${this.o.endpoint.host}:${this.o.endpoint.port} to find out why`,
+        : `no usable HTTP answer (the SDK says: ${message}); probing ${hostPort(this.o.endpoint.host, this.o.endpoint.port)} to find out why`,
     );
     let cause = await probeEndpoint(this.o.endpoint, {
       timeoutMs: this.o.timeoutMs,

@@ -9,6 +9,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { NetworkCause } from '../diagnose/resend-rules.js';
 import { lookupOne } from '../dns/host.js';
 import type { ResendEndpoint } from './endpoint.js';
+import { hostPort } from '../config/host-port.js';
 
 export interface ProbeOptions {
   timeoutMs: number;
@@ -60,7 +61,7 @@ export async function probeEndpoint(endpoint: ResendEndpoint, o: ProbeOptions): 
 
   let socket: Socket;
   try {
-    socket = await bounded<Socket>(`connect to ${address}:${endpoint.port}`, o.timeoutMs, (done) => {
+    socket = await bounded<Socket>(`connect to ${hostPort(address, endpoint.port)}`, o.timeoutMs, (done) => {
       const s = netConnect({ host: address, port: endpoint.port });
       s.once('connect', () => done(undefined, s));
       s.once('error', (e: Errno) => done(e));
@@ -72,7 +73,7 @@ export async function probeEndpoint(endpoint: ResendEndpoint, o: ProbeOptions): 
         if (!s.readyState || s.readyState === 'opening') s.destroy();
       };
     });
-    step(`TCP connected to ${address}:${endpoint.port}`);
+    step(`TCP connected to ${hostPort(address, endpoint.port)}`);
   } catch (error) {
     return cause('connect', error as Errno);
   }
@@ -101,6 +102,6 @@ export async function probeEndpoint(endpoint: ResendEndpoint, o: ProbeOptions): 
   return {
     stage: 'http',
     code: 'EBADRESPONSE',
-    message: `${endpoint.host}:${endpoint.port} accepts connections${endpoint.secure ? ' and TLS' : ''}, but its answer could not be read as the Resend API`,
+    message: `${hostPort(endpoint.host, endpoint.port)} accepts connections${endpoint.secure ? ' and TLS' : ''}, but its answer could not be read as the Resend API`,
   };
 }

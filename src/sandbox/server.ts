@@ -18,8 +18,9 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(): Promise<Sandbox> {
-  const host = '127.0.0.1';
+/** The sandbox on IPv4 loopback, or on IPv6's (::1) for a run that asked for IPv6 only (-6). */
+export async function startSandbox(family?: 4 | 6): Promise<Sandbox> {
+  const host = family === 6 ? '::1' : '127.0.0.1';
   const user = 'mailcheck';
   // A fresh random password each run: the sandbox exercises the same redaction as real runs.
   const password = `sandbox-${randomBytes(9).toString('base64url')}`;

@@ -9,6 +9,7 @@ import { buildTestMessage, type TestMessage } from './message.js';
 import type { StageTiming } from '../report/model.js';
 import type { TlsInfo } from '../report/tls.js';
 import { describeTls } from './tls-info.js';
+import { hostPort } from '../config/host-port.js';
 
 export interface WalkTarget {
   host: string;
@@ -154,7 +155,7 @@ class SmtpWalk {
 
   async run(): Promise<WalkResult> {
     if (!this.o.signal?.aborted) {
-      this.info(`connecting to ${this.o.host}:${this.o.port} (${this.o.secure ? 'implicit TLS' : 'plaintext, STARTTLS required'})`);
+      this.info(`connecting to ${hostPort(this.o.host, this.o.port)} (${this.o.secure ? 'implicit TLS' : 'plaintext, STARTTLS required'})`);
       if (this.o.deliver) {
         // Built while the network is busy: composing loads nodemailer's MIME modules, which
         // would otherwise cost their load time after DATA is reached.

@@ -126,6 +126,15 @@ describe('-4 and -6', () => {
     expect(json(probe).diagnoses.map((d) => d.id)).toEqual(['network.no-address-in-family']);
   });
 
+  it('--sandbox -6: the sandbox listens on ::1, and the session goes there (an IPv6 literal is shown in brackets)', async () => {
+    const run = await runCli(['test', '--sandbox', '-6', '--json'], { cwd: root });
+    expect(run.code, failureText(run)).toBe(ExitCode.ok);
+    const report = json(run);
+    expect(report.transcript.map((l) => l.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^connecting to \[::1\]:\d+ /)]));
+    const human = await runCli(['test', '--sandbox', '-6'], { cwd: root, env: { CI: '1' } });
+    expect(human.stdout).toMatch(/SMTP session with \[::1\]:\d+ /);
+  });
+
   it('-4 and -6 together: a usage error (exit 2), no stack trace', async () => {
     const run = await mailcheck(['test', '-4', '-6', '--to', 'you@example.com']);
     expect(run.code).toBe(ExitCode.usage);
