@@ -54,13 +54,15 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
  */
 export class CliRuns {
   view: TerminalView | undefined;
+  /** What the run has read that is secret (RunContext.secrets): the CLI runs one command. */
+  readonly secrets = new Set<string>();
 
   constructor(readonly signal: AbortSignal) {}
 
   /** `annotate`: in GitHub Actions, the command's report also becomes annotations and a step summary. */
   context(options: ModeInput, annotate = false): RunContext {
     this.view = new TerminalView(options, process.env, annotate);
-    return { signal: this.signal, env: process.env, view: this.view };
+    return { signal: this.signal, env: process.env, view: this.view, secrets: this.secrets };
   }
 }
 
@@ -230,13 +232,10 @@ async function handleError(error: unknown, start: Start, runs: CliRuns): Promise
   // A user error carries its class; anything else is a bug: kept short, the stack only on request.
   const { endingOfError, secretScrubber } = await import('./commands/ending.js');
   const debug = process.env.MAILCHECK_DEBUG;
-  const end = endingOfError(
-    error,
-    process.env,
-    `This is a bug. Please report it with the command you ran${debug ? '' : ' (set MAILCHECK_DEBUG=1 for details)'}.`,
-  );
+  const secrets = secretScrubber(process.env, runs.secrets);
+  const end = endingOfError(error, secrets, `This is a bug. Please report it with the command you ran${debug ? '' : ' (set MAILCHECK_DEBUG=1 for details)'}.`);
   const exitCode = await endEarly(start, runs, end.failureClass, end.error);
-  if (debug && end.failureClass === 'internal') process.stderr.write(`${secretScrubber(process.env).scrub((error as Error)?.stack ?? '')}\n`);
+  if (debug && end.failureClass === 'internal') process.stderr.write(`${secrets.scrub((error as Error)?.stack ?? '')}\n`);
   return exitCode;
 }
 

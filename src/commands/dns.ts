@@ -13,7 +13,7 @@ import { safeLine } from '../safety/text.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
 import { dnsServerFromFlag, parseTimeout } from './options.js';
-import type { RunContext } from './run.js';
+import { noteSecrets, type RunContext } from './run.js';
 import { Session } from './session.js';
 
 /**
@@ -26,6 +26,7 @@ export async function runDns(domainArg: string | undefined, options: CommandOpti
   const timeoutMs = parseTimeout(options.timeout);
   const server = dnsServerFromFlag(options.dnsServer);
   const loaded = loadConfig({ env: run.env, flags: {}, ...(options.dotenv ? { envFiles: options.dotenv } : {}) });
+  noteSecrets(run, loaded.config);
   const domain = domainArg !== undefined ? domainFromArgument(domainArg) : senderDomain(loaded);
   if (!domain) {
     throw new UserError(

@@ -20,7 +20,7 @@ export async function runDoctor(options: DoctorOptions, run: RunContext): Promis
   const { timeoutMs, recipient, caFile, dnsServer, choices } = walkFlagsFrom(options);
   const sandbox = await sandboxFromFlag(options);
   try {
-    const loaded = await runConfig(options, sandbox, run.env);
+    const loaded = await runConfig(options, sandbox, run);
     checkAuthMethodCredentials(choices.authMethod, loaded);
     const ca = sandbox ? sandbox.ca : caFile;
     const live = new Live(run.view);

@@ -1,6 +1,6 @@
 import type { Report } from '../report/model.js';
 import { silentView } from '../render/view.js';
-import { ending, endingOfError, endingReport } from './ending.js';
+import { ending, endingOfError, endingReport, secretScrubber } from './ending.js';
 import { type CommandOptions, commandFlags, type FlagSpec, globalFlags, numberAsFlagText, valueKind } from './flags.js';
 import { type AbortSignalLike, type Env, interruptGraceMs, type RunContext } from './run.js';
 
@@ -56,9 +56,11 @@ async function runEmbedded(command: Command, options: Parameters<(typeof command
   const started = performance.now();
   // Aborted before it began: nothing is started, as a Ctrl-C before the CLI's first step.
   if (signal.aborted) return endingReport(command, ending('interrupted', interrupted), started);
-  const run: RunContext = { signal, env, view: silentView };
+  const run: RunContext = { signal, env, view: silentView, secrets: new Set() };
   const runCommand = commands[command] as (options: Parameters<(typeof commands)[Command]>[0], run: RunContext) => Promise<Report>;
-  const work = runCommand(options, run).catch((error: unknown) => endingReport(command, endingOfError(error, env, bugHint), started));
+  const work = runCommand(options, run).catch((error: unknown) =>
+    endingReport(command, endingOfError(error, secretScrubber(env, run.secrets), bugHint), started),
+  );
   return withinGrace(work, signal, () => endingReport(command, ending('interrupted', interrupted), started));
 }
 

@@ -23,18 +23,23 @@ export function ending(failureClass: FailureClass, untrusted: ReportError): Endi
 
 /**
  * What a thrown error means for the run: a UserError carries its class, anything else is a bug.
- * A bug's message may quote anything, so the secrets in `env` are scrubbed from it; `bugHint`
- * says how to report it (the CLI and the library say it differently).
+ * A bug's message may quote anything, so `secrets` (secretScrubber) are scrubbed from it;
+ * `bugHint` says how to report it (the CLI and the library say it differently).
  */
-export function endingOfError(error: unknown, env: Env, bugHint: string): Ending {
+export function endingOfError(error: unknown, secrets: Scrubber, bugHint: string): Ending {
   if (error instanceof UserError) return ending(failureClassOf(error.exitCode), { message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-  const message = safeLine(secretScrubber(env).scrub(String((error as Error)?.message ?? error)));
+  const message = safeLine(secrets.scrub(String((error as Error)?.message ?? error)));
   return ending('internal', { message: `unexpected error: ${message}`, hint: bugHint });
 }
 
-/** The secrets a run may have been given through its environment, for scrubbing a bug's message and stack. */
-export function secretScrubber(env: Env): Scrubber {
-  return new Scrubber().add(env.SMTP_PASSWORD).add(env.SMTP_PASS).add(env.RESEND_API_KEY).add(env.SMTP_OAUTH2_TOKEN);
+/**
+ * The secrets a run may have been given, for scrubbing a bug's message and stack: those in its
+ * environment, read or not, and those it read elsewhere (RunContext.secrets).
+ */
+export function secretScrubber(env: Env, read: Iterable<string>): Scrubber {
+  const scrubber = new Scrubber().add(env.SMTP_PASSWORD).add(env.SMTP_PASS).add(env.RESEND_API_KEY).add(env.SMTP_OAUTH2_TOKEN);
+  for (const secret of read) scrubber.add(secret);
+  return scrubber;
 }
 
 export function endingReport(command: string, end: Ending, started: number): Report {

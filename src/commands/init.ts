@@ -17,7 +17,7 @@ import type { Report } from '../report/model.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
 import { checkAuthMethodCredentials, dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, sessionChoicesFromFlags } from './options.js';
-import type { Env, RunContext } from './run.js';
+import { type Env, noteSecrets, type RunContext } from './run.js';
 import { Session } from './session.js';
 
 /** Without a terminal, `write` is the explicit yes to writing the .env file. */
@@ -48,7 +48,8 @@ export async function runInit(options: InitOptions, run: RunContext, deps: InitD
   // What is configured already: the variable names in use (SMTP_PASS stays SMTP_PASS) and the
   // provider to suggest. A missing target is fine: init creates it.
   const current = loadConfig({ env, envFiles: (options.dotenv ?? [target]).filter((file) => existsSync(file)) });
-  const questions = new Questions(prompter, options.passwordStdin ? await readPasswordFromStdin() : undefined, env);
+  noteSecrets(run, current.config);
+  const questions = new Questions(prompter, options.passwordStdin ? await readPasswordFromStdin() : undefined, env, run.secrets);
   const guide = view.output;
 
   const preset = await questions.choosePreset(options.provider, suggestedPreset(current));
@@ -119,6 +120,8 @@ class Questions {
     private readonly prompter: Prompter | undefined,
     private readonly secretFromStdin: string | undefined,
     private readonly env: Env,
+    /** Where each secret answer is noted (RunContext.secrets). */
+    private readonly secrets: Set<string>,
   ) {}
 
   /** The flag's value, checked like a typed answer would be; undefined when the flag was not given. */
@@ -139,6 +142,12 @@ class Questions {
 
   /** The secret: from --password-stdin, else typed masked on a terminal, else from its variable. */
   async secret(variables: readonly string[], message: string, validate: Validate): Promise<Answer | undefined> {
+    const answer = await this.secretAnswer(variables, message, validate);
+    if (answer) this.secrets.add(answer.value);
+    return answer;
+  }
+
+  private async secretAnswer(variables: readonly string[], message: string, validate: Validate): Promise<Answer | undefined> {
     if (this.secretFromStdin !== undefined) return { value: this.secretFromStdin, source: { kind: 'stdin', flag: '--password-stdin' } };
     if (this.prompter) return { value: await this.prompter.password({ message, validate }), source: yourAnswer };
     const name = variables.find((v) => this.env[v] !== undefined && this.env[v] !== '');

@@ -62,7 +62,7 @@ async function probe(
 ): Promise<Report> {
   const { signal } = run;
   const dnsServer = dnsServerFromFlag(options.dnsServer);
-  const loaded = await runConfig(options, sandbox, run.env);
+  const loaded = await runConfig(options, sandbox, run);
   const settings = loaded.config.settings;
   const configuredHost = settings.host?.value.trim().replace(/\.$/, '') || undefined;
   if (hostArgument === undefined && configuredHost === undefined) {

@@ -1,3 +1,5 @@
+import type { ResolvedConfig } from '../config/resolve.js';
+import { secretKeys } from '../config/variables.js';
 import type { View } from '../render/view.js';
 
 /** Environment variables as a plain object: the process's own in the CLI, the caller's in the library. */
@@ -20,6 +22,20 @@ export interface RunContext {
   signal: AbortSignal;
   env: Env;
   view: View;
+  /**
+   * The secret values the run has read so far (from files, flags, stdin, a prompt): should it end
+   * in a bug, whose message may quote anything, the message is scrubbed of these as well as of
+   * the environment's (commands/ending.ts). Values only, so that creating it loads nothing.
+   */
+  secrets: Set<string>;
+}
+
+/** Notes the configuration's secret values as read by this run (see RunContext.secrets). */
+export function noteSecrets(run: RunContext, config: ResolvedConfig): void {
+  for (const key of secretKeys) {
+    const value = config.settings[key]?.value;
+    if (value) run.secrets.add(value);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { Sandbox } from '../sandbox/server.js';
 import type { GlobalOptions, SmtpFlagOptions } from './flags.js';
 import { smtpFlags, stdinSecret } from './options.js';
-import type { Env } from './run.js';
+import { noteSecrets, type RunContext } from './run.js';
 
 /**
  * --sandbox (test, doctor, probe): the embedded server on loopback, started only with the flag
@@ -48,14 +48,18 @@ export function sandboxConfig(sandbox: Sandbox): LoadedConfig {
 
 /**
  * The configuration a command runs with: the sandbox's own, or what the .env files, the
- * environment (`env`: the process's, or the library caller's), the flags and stdin say (in that order of precedence; config/resolve.ts).
+ * environment (the process's, or the library caller's), the flags and stdin say (in that order of precedence; config/resolve.ts).
+ * Its secrets are noted with the run (RunContext.secrets).
  */
-export async function runConfig(options: GlobalOptions & SmtpFlagOptions, sandbox: Sandbox | undefined, env: Env): Promise<LoadedConfig> {
-  if (sandbox) return sandboxConfig(sandbox);
-  return loadConfig({
-    env,
-    flags: smtpFlags(options),
-    ...(options.dotenv ? { envFiles: options.dotenv } : {}),
-    ...(await stdinSecret(options)),
-  });
+export async function runConfig(options: GlobalOptions & SmtpFlagOptions, sandbox: Sandbox | undefined, run: RunContext): Promise<LoadedConfig> {
+  const loaded = sandbox
+    ? sandboxConfig(sandbox)
+    : loadConfig({
+        env: run.env,
+        flags: smtpFlags(options),
+        ...(options.dotenv ? { envFiles: options.dotenv } : {}),
+        ...(await stdinSecret(options)),
+      });
+  noteSecrets(run, loaded.config);
+  return loaded;
 }

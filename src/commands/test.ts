@@ -19,7 +19,7 @@ export async function runTest(options: TestOptions, run: RunContext): Promise<Re
   const { timeoutMs, recipient: toFlag, caFile, dnsServer, choices } = walkFlagsFrom(options);
   const sandbox = await sandboxFromFlag(options);
   try {
-    const loaded = await runConfig(options, sandbox, run.env);
+    const loaded = await runConfig(options, sandbox, run);
     checkAuthMethodCredentials(choices.authMethod, loaded);
     const live = new Live(run.view);
     const check = networkCheckFor(loaded, true);

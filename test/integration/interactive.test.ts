@@ -105,9 +105,13 @@ let envPath: string;
 const signal = new AbortController().signal;
 const quiet = { color: false, input: false, timeout: '5s' };
 
+/** What the last init() noted as secret (RunContext.secrets), for a bug's message to be scrubbed of. */
+let secretsNoted = new Set<string>();
+
 /** `mailcheck init` as the CLI runs it (its terminal view, the process's environment), to its exit code. */
 async function init(options: InitOptions, deps?: InitDeps): Promise<number> {
-  const report = await runInit(options, { signal, env: process.env, view: new TerminalView(options, process.env) }, deps);
+  secretsNoted = new Set();
+  const report = await runInit(options, { signal, env: process.env, view: new TerminalView(options, process.env), secrets: secretsNoted }, deps);
   return report.result.exitCode;
 }
 
@@ -151,6 +155,7 @@ describe('mailcheck init on a terminal', () => {
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
     expect(server.log.messages.length).toBe(messagesBefore + 1);
     expect(await readdir(dir)).toEqual(['.env']);
+    expect([...secretsNoted]).toEqual(['secret']);
   });
 
   it('inside a git work tree that does not ignore .env: asks, then adds it and its backups to .gitignore', async () => {

@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
+import { endingOfError, secretScrubber } from '../../src/commands/ending.js';
+import { runConfig } from '../../src/commands/sandbox-config.js';
+import { silentView } from '../../src/render/view.js';
 import { looksLikeCredential, redactedMarker, Scrubber, withheldMarker } from '../../src/safety/secrets.js';
 import { markdownText } from '../../src/render/github.js';
 import { inertOutput } from '../../src/safety/text.js';
@@ -114,5 +120,27 @@ describe('markdownText: server text in a step summary or --report links nowhere 
     expect(text).not.toMatch(/\bwww\./);
     expect(text).not.toMatch(/(^|[^\\])@octocat/);
     expect(text).not.toContain('<b>');
+  });
+});
+
+describe("a bug's message: scrubbed of every secret the run was given, wherever it came from", () => {
+  it('a password read from a .env file, as typed and base64-encoded, not only those in the environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailcheck-bug-'));
+    try {
+      const password = 'Pa55-from-the-dotenv-file';
+      const file = join(dir, '.env');
+      writeFileSync(file, `SMTP_HOST=smtp.example.com\nSMTP_PORT=587\nSMTP_USER=me\nSMTP_PASSWORD=${password}\nSMTP_SENDER=me@example.com\n`);
+      const run = { signal: new AbortController().signal, env: { RESEND_API_KEY: 're_fromTheEnvironment123' }, view: silentView, secrets: new Set<string>() };
+      await runConfig({ dotenv: [file] }, undefined, run);
+      const bug = new Error(`boom at ${password}, ${Buffer.from(`\0me\0${password}`).toString('base64')} and re_fromTheEnvironment123`);
+      const end = endingOfError(bug, secretScrubber(run.env, run.secrets), 'report it');
+      expect(end.failureClass).toBe('internal');
+      expect(end.error.message).toMatch(/^unexpected error: boom at /);
+      expect(end.error.message).not.toContain(password);
+      expect(end.error.message).not.toContain(Buffer.from(`\0me\0${password}`).toString('base64'));
+      expect(end.error.message).not.toContain('re_fromTheEnvironment123');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
