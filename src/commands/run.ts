@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from '../config/resolve.js';
-import { secretKeys } from '../config/variables.js';
+import { mustMask } from '../config/shown.js';
+import type { SettingKey } from '../config/variables.js';
 import type { View } from '../render/view.js';
 
 /** Environment variables as a plain object: the process's own in the CLI, the caller's in the library. */
@@ -30,11 +31,10 @@ export interface RunContext {
   secrets: Set<string>;
 }
 
-/** Notes the configuration's secret values as read by this run (see RunContext.secrets). */
+/** Notes the configuration's secret values, those it would mask when shown (config/shown.ts), as read by this run (see RunContext.secrets). */
 export function noteSecrets(run: RunContext, config: ResolvedConfig): void {
-  for (const key of secretKeys) {
-    const value = config.settings[key]?.value;
-    if (value) run.secrets.add(value);
+  for (const [key, setting] of Object.entries(config.settings) as [SettingKey, { value: string }][]) {
+    if (mustMask(key, config.settings)) run.secrets.add(setting.value);
   }
 }
 

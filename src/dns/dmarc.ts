@@ -159,11 +159,10 @@ export function inheritedDmarc(sendingDomain: string, finds: readonly { domain: 
 }
 
 /**
- * The policy a record sets for `domain`: p= at the record's own domain; for a subdomain sp= (np=
- * when the subdomain does not exist), each falling back to p= (RFC 9989 §4.10.1).
+ * The policy an inherited record sets for a subdomain below it: sp= (np= when the subdomain does
+ * not exist), each falling back to p= (RFC 9989 §4.10.1). At its own domain a record's p= applies.
  */
-export function policyFor(parsed: ParsedDmarc & { policy: DmarcPolicy }, own: boolean, exists: boolean): Omit<DmarcPolicyAt, 'at'> {
-  if (own) return { tag: 'p', policy: parsed.policy };
+export function subdomainPolicy(parsed: ParsedDmarc & { policy: DmarcPolicy }, exists: boolean): Omit<DmarcPolicyAt, 'at'> {
   if (!exists && parsed.nonexistentPolicy) return { tag: 'np', policy: parsed.nonexistentPolicy };
   if (parsed.subdomainPolicy) return { tag: 'sp', policy: parsed.subdomainPolicy };
   return { tag: 'p', policy: parsed.policy };

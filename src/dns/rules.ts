@@ -10,7 +10,7 @@
  */
 import type { ProviderInfo } from '../config/providers.js';
 import { checkDkimRecord, type DkimKeyVerdict } from './dkim.js';
-import { type DmarcPolicyAt, inheritedDmarc, isDmarcRecord, parseDmarc, type ParsedDmarc, policyFor } from './dmarc.js';
+import { type DmarcPolicyAt, inheritedDmarc, isDmarcRecord, parseDmarc, type ParsedDmarc, subdomainPolicy } from './dmarc.js';
 import type { DkimFacts, DnsFacts } from './facts.js';
 import { type Alignment, diagnoseDnsProblem, diagnoseFailedLookups, type DnsProblem } from './diagnoses.js';
 import { findInclude, isNullMx, mxText, publishTxt, suggestedSpf, txt, withAll, withInclude } from './record-text.js';
@@ -378,7 +378,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       row('dns.dmarc', 'warn', `${own}; receivers would apply ${from}, but ignore it: ${parsed.errors.map(shownRecord).join('; ')}`, { records, fix });
       return undefined;
     }
-    const applied = { ...parsed, ...policyFor({ ...parsed, policy: parsed.policy }, false, f.mx.kind !== 'nxdomain'), at };
+    const applied = { ...parsed, ...subdomainPolicy({ ...parsed, policy: parsed.policy }, f.mx.kind !== 'nxdomain'), at };
     const status = ownCount > 1 || parsed.warnings.length ? 'warn' : 'pass';
     row('dns.dmarc', status, `${own}, so receivers apply ${from}: ${modeText(parsed, applied)}`, { records, ...(ownCount > 1 ? { fix } : {}) });
     return applied;

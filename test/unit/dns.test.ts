@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { domainFromArgument } from '../../src/commands/dns.js';
 import { dnsServerFromFlag } from '../../src/commands/options.js';
 import { checkDkimRecord } from '../../src/dns/dkim.js';
-import { dmarcTreeWalk, inheritedDmarc, isDmarcRecord, parseDmarc, policyFor } from '../../src/dns/dmarc.js';
+import { dmarcTreeWalk, inheritedDmarc, isDmarcRecord, parseDmarc, subdomainPolicy } from '../../src/dns/dmarc.js';
 import { joinTxt, shownRecord } from '../../src/dns/records.js';
 import { allQualifier, costsLookup, isSpfRecord, parseSpf } from '../../src/dns/spf.js';
 import { ExitCode, exitCodeFor } from '../../src/exit-codes.js';
@@ -139,10 +139,9 @@ describe('DMARC policy discovery (RFC 9989 tree walk)', () => {
 
   it('gives a subdomain sp= (np= when it does not exist), each falling back to p=', () => {
     const parsed = { ...parseDmarc('v=DMARC1; p=reject; sp=quarantine; np=none'), policy: 'reject' as const };
-    expect(policyFor(parsed, true, true)).toEqual({ tag: 'p', policy: 'reject' });
-    expect(policyFor(parsed, false, true)).toEqual({ tag: 'sp', policy: 'quarantine' });
-    expect(policyFor(parsed, false, false)).toEqual({ tag: 'np', policy: 'none' });
-    expect(policyFor({ ...parseDmarc('v=DMARC1; p=reject'), policy: 'reject' }, false, false)).toEqual({ tag: 'p', policy: 'reject' });
+    expect(subdomainPolicy(parsed, true)).toEqual({ tag: 'sp', policy: 'quarantine' });
+    expect(subdomainPolicy(parsed, false)).toEqual({ tag: 'np', policy: 'none' });
+    expect(subdomainPolicy({ ...parseDmarc('v=DMARC1; p=reject'), policy: 'reject' }, false)).toEqual({ tag: 'p', policy: 'reject' });
   });
 
   it('reads psd= and np=, and counts only records that begin with v=DMARC1 as DMARC records', () => {
