@@ -45,7 +45,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { domain, login, mtaUnavailable, startPostfix } from '../test/mta/harness.mjs';
 
@@ -83,7 +83,10 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 // measures a cache written by this build, not whatever an earlier one left.
 const scratch = mkdtempSync(join(tmpdir(), 'mailcheck-bench-cache-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-const cleanEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: '1', XDG_CACHE_HOME: scratch };
+// The bin starts through `#!/usr/bin/env node`, as users run it: its node is the first on PATH,
+// which is made the node running this script (and, for BENCH_NODE rows, theirs).
+const pathWith = (node) => `${dirname(node)}${delimiter}${process.env.PATH}`;
+const cleanEnv = { PATH: pathWith(process.execPath), HOME: process.env.HOME, CI: '1', XDG_CACHE_HOME: scratch };
 
 /**
  * Runs a command once: wall time in ms; with GNU time also peak RSS in KB and CPU time (user +
@@ -299,20 +302,24 @@ async function measurePostfix(skipped) {
       ],
       env: cleanEnv,
     });
-    // The rows other Node binaries run: mailcheck (its bin is a script, so any node can run it) and the minimal client.
+    const floorCase = (name, node) => ({
+      name,
+      cmd: node,
+      args: [floorClient, '127.0.0.1', String(port), lab.caFile, login.user, login.password, from, to],
+      env: cleanEnv,
+    });
+    // The rows other Node binaries run: mailcheck, started the same way with that node first on PATH, and the minimal client.
+    const versions = new Set([process.version]);
     const otherNodeCases = otherNodes.flatMap((node) => {
       const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout?.trim();
-      if (!version) {
-        skipped.push(`BENCH_NODE ${node} (it does not run)`);
+      if (!version || versions.has(version)) {
+        skipped.push(`BENCH_NODE ${node} (${version ? `${version} is measured already` : 'it does not run'})`);
         return [];
       }
+      versions.add(version);
       const { test, doctor, floor } = otherNodeCase(version);
-      const run = (name, c) => ({ ...c, name, cmd: node, args: [c.cmd, ...c.args] });
-      return [
-        run(test, mailcheck(test, 'test')),
-        run(doctor, mailcheck(doctor, 'doctor')),
-        { name: floor, cmd: node, args: [floorClient, '127.0.0.1', String(port), lab.caFile, login.user, login.password, from, to], env: cleanEnv },
-      ];
+      const onPath = (c) => ({ ...c, env: { ...c.env, PATH: pathWith(node) } });
+      return [onPath(mailcheck(test, 'test')), onPath(mailcheck(doctor, 'doctor')), floorCase(floor, node)];
     });
     const cases = [
       ...otherNodeCases,
@@ -320,12 +327,7 @@ async function measurePostfix(skipped) {
       mailcheck(CASE.mtaTestCold, 'test', noCache),
       mailcheck(CASE.mtaDoctor, 'doctor'),
       mailcheck(CASE.mtaDoctorCold, 'doctor', noCache),
-      {
-        name: CASE.mtaFloor,
-        cmd: process.execPath,
-        args: [floorClient, '127.0.0.1', String(port), lab.caFile, login.user, login.password, from, to],
-        env: cleanEnv,
-      },
+      floorCase(CASE.mtaFloor, process.execPath),
     ];
     if (has('swaks')) cases.push(swaks(CASE.mtaSwaks, []), swaks(CASE.mtaSwaksDoctor, ['--quit-after', 'RCPT']));
     return await measureInterleaved(cases);

@@ -1,7 +1,7 @@
 import { domainToASCII } from 'node:url';
 import type { NetworkFindings } from '../checks/network.js';
 import { parseAddress } from '../config/address.js';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadedFrom, readConfig, type LoadedConfig } from '../config/load.js';
 import { knownProviders, providerInfo, recogniseProvider, type KnownProvider, type ProviderInfo } from '../config/providers.js';
 import { runDnsChecks } from '../dns/checks.js';
 import { createDnsClient } from '../dns/resolver.js';
@@ -12,8 +12,8 @@ import type { TranscriptRecorder } from '../report/transcript.js';
 import { safeLine } from '../safety/text.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { dnsServerFromFlag, parseTimeout } from './options.js';
-import { noteSecrets, type RunContext } from './run.js';
+import { dnsServerFromFlag, noteSecrets, parseTimeout } from './options.js';
+import type { RunContext } from './run.js';
 import { Session } from './session.js';
 
 /**
@@ -25,8 +25,9 @@ export async function runDns(domainArg: string | undefined, options: CommandOpti
   const { signal } = run;
   const timeoutMs = parseTimeout(options.timeout);
   const server = dnsServerFromFlag(options.dnsServer);
-  const loaded = loadConfig({ env: run.env, flags: {}, ...(options.dotenv ? { envFiles: options.dotenv } : {}) });
-  noteSecrets(run, loaded.config);
+  const config = readConfig({ env: run.env, flags: {}, ...(options.dotenv ? { envFiles: options.dotenv } : {}) });
+  noteSecrets(run.secrets, config);
+  const loaded = loadedFrom(config);
   const domain = domainArg !== undefined ? domainFromArgument(domainArg) : senderDomain(loaded);
   if (!domain) {
     throw new UserError(

@@ -1,3 +1,4 @@
+import { secretKeys, variableNames } from '../config/variables.js';
 import { UserError } from '../errors.js';
 import { ExitCode, type FailureClass } from '../exit-codes.js';
 import { earlyEndReport, type Report, type ReportError } from '../report/model.js';
@@ -37,7 +38,8 @@ export function endingOfError(error: unknown, secrets: Scrubber, bugHint: string
  * environment, read or not, and those it read elsewhere (RunContext.secrets).
  */
 export function secretScrubber(env: Env, read: Iterable<string>): Scrubber {
-  const scrubber = new Scrubber().add(env.SMTP_PASSWORD).add(env.SMTP_PASS).add(env.RESEND_API_KEY).add(env.SMTP_OAUTH2_TOKEN);
+  const scrubber = new Scrubber();
+  for (const key of secretKeys) for (const name of variableNames[key]) scrubber.add(env[name]);
   for (const secret of read) scrubber.add(secret);
   return scrubber;
 }

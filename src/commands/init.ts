@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { networkCheckFor, type NetworkFindings } from '../checks/network.js';
 import { parseAddress } from '../config/address.js';
-import { loadConfig, loadedFrom, type LoadedConfig } from '../config/load.js';
+import { loadedFrom, readConfig, type LoadedConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import { implicitTlsPorts, recogniseProvider, secureValue, starttlsPorts, tlsModeForPort } from '../config/providers.js';
 import { parsePort } from '../config/smtp-settings.js';
 import type { Setting, Source } from '../config/source.js';
@@ -16,8 +17,16 @@ import type { Output } from '../render/output.js';
 import type { Report } from '../report/model.js';
 import type { CommandOptions } from './flags.js';
 import { Live } from './live.js';
-import { checkAuthMethodCredentials, dnsServerFromFlag, parseTimeout, readCaFile, readPasswordFromStdin, sessionChoicesFromFlags } from './options.js';
-import { type Env, noteSecrets, type RunContext } from './run.js';
+import {
+  checkAuthMethodCredentials,
+  dnsServerFromFlag,
+  noteSecrets,
+  parseTimeout,
+  readCaFile,
+  readPasswordFromStdin,
+  sessionChoicesFromFlags,
+} from './options.js';
+import type { Env, RunContext } from './run.js';
 import { Session } from './session.js';
 
 /** Without a terminal, `write` is the explicit yes to writing the .env file. */
@@ -47,9 +56,12 @@ export async function runInit(options: InitOptions, run: RunContext, deps: InitD
   const target = options.dotenv?.at(-1) ?? '.env';
   // What is configured already: the variable names in use (SMTP_PASS stays SMTP_PASS) and the
   // provider to suggest. A missing target is fine: init creates it.
-  const current = loadConfig({ env, envFiles: (options.dotenv ?? [target]).filter((file) => existsSync(file)) });
-  noteSecrets(run, current.config);
-  const questions = new Questions(prompter, options.passwordStdin ? await readPasswordFromStdin() : undefined, env, run.secrets);
+  const currentSettings = readConfig({ env, envFiles: (options.dotenv ?? [target]).filter((file) => existsSync(file)) });
+  noteSecrets(run.secrets, currentSettings);
+  const current = loadedFrom(currentSettings);
+  const secretFromStdin = options.passwordStdin ? await readPasswordFromStdin() : undefined;
+  if (secretFromStdin !== undefined) run.secrets.add(secretFromStdin);
+  const questions = new Questions(prompter, secretFromStdin, env, run.secrets);
   const guide = view.output;
 
   const preset = await questions.choosePreset(options.provider, suggestedPreset(current));
@@ -62,7 +74,10 @@ export async function runInit(options: InitOptions, run: RunContext, deps: InitD
   );
   questions.failIfMissing();
 
-  const loaded = loadedFrom({ settings: values, files: [], candidates: [], notes: [] });
+  const answers: ResolvedConfig = { settings: values, files: [], candidates: [], notes: [] };
+  // An answer that is a credential (a token given as --user) is as secret as the password.
+  noteSecrets(run.secrets, answers);
+  const loaded = loadedFrom(answers);
   checkAuthMethodCredentials(choices.authMethod, loaded);
   const live = new Live(view);
   const session = await Session.open('init', loaded, live);

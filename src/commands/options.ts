@@ -1,7 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { parseAddress } from '../config/address.js';
-import type { FlagValue } from '../config/resolve.js';
+import { hostPort } from '../config/host-port.js';
+import type { FlagValue, ResolvedConfig } from '../config/resolve.js';
+import { mustMask } from '../config/shown.js';
 import type { SettingKey } from '../config/variables.js';
 import { UserError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -171,7 +173,15 @@ export function readCaFile(path: string | undefined): string | undefined {
 }
 
 /** The secret --password-stdin or --oauth2-token-stdin reads: stdin holds one, so not both. */
-export async function stdinSecret(o: SmtpFlagOptions): Promise<{ stdinSecret?: { key: 'password' | 'oauth2Token'; value: string } }> {
+/** The configuration's secret values, those shown.ts would mask, noted as read (RunContext.secrets). */
+export function noteSecrets(secrets: Set<string>, config: ResolvedConfig): void {
+  for (const key of Object.keys(config.settings) as SettingKey[]) {
+    if (mustMask(key, config.settings)) secrets.add(config.settings[key]!.value);
+  }
+}
+
+/** --password-stdin or --oauth2-token-stdin: the value read, noted in `secrets` (RunContext.secrets) as soon as it is. */
+export async function stdinSecret(o: SmtpFlagOptions, secrets: Set<string>): Promise<{ stdinSecret?: { key: 'password' | 'oauth2Token'; value: string } }> {
   if (o.passwordStdin && o.oauth2TokenStdin) {
     throw new UserError(
       '--password-stdin and --oauth2-token-stdin both read standard input',
@@ -179,9 +189,10 @@ export async function stdinSecret(o: SmtpFlagOptions): Promise<{ stdinSecret?: {
       'give one of them; put the other in .env (SMTP_PASSWORD or SMTP_OAUTH2_TOKEN)',
     );
   }
-  if (o.passwordStdin) return { stdinSecret: { key: 'password', value: await readPasswordFromStdin() } };
-  if (o.oauth2TokenStdin) return { stdinSecret: { key: 'oauth2Token', value: await readPasswordFromStdin() } };
-  return {};
+  if (!o.passwordStdin && !o.oauth2TokenStdin) return {};
+  const value = await readPasswordFromStdin();
+  secrets.add(value);
+  return { stdinSecret: { key: o.passwordStdin ? 'password' : 'oauth2Token', value } };
 }
 
 /** The whole of stdin, minus the one line end `echo` and here-strings add. */
@@ -225,5 +236,5 @@ function parseDnsServer(text: string): string | undefined {
   const [, ip, port] = match as unknown as [string, string, string | undefined];
   if (!(v4 ? isIPv4(ip) : isIPv6(ip))) return undefined;
   if (port && (Number(port) < 1 || Number(port) > 65535)) return undefined;
-  return v4 ? text : port ? `[${ip}]:${port}` : ip;
+  return port ? hostPort(ip, port) : ip;
 }

@@ -1,6 +1,3 @@
-import type { ResolvedConfig } from '../config/resolve.js';
-import { mustMask } from '../config/shown.js';
-import type { SettingKey } from '../config/variables.js';
 import type { View } from '../render/view.js';
 
 /** Environment variables as a plain object: the process's own in the CLI, the caller's in the library. */
@@ -24,18 +21,12 @@ export interface RunContext {
   env: Env;
   view: View;
   /**
-   * The secret values the run has read so far (from files, flags, stdin, a prompt): should it end
-   * in a bug, whose message may quote anything, the message is scrubbed of these as well as of
-   * the environment's (commands/ending.ts). Values only, so that creating it loads nothing.
+   * The secret values the run has read so far (from files, flags, stdin, a prompt), noted as they
+   * are read (options.ts noteSecrets): should the run end in a bug, whose message may quote
+   * anything, the message is scrubbed of these as well as of the environment's
+   * (commands/ending.ts). Values only, so that creating it loads nothing.
    */
   secrets: Set<string>;
-}
-
-/** Notes the configuration's secret values, those it would mask when shown (config/shown.ts), as read by this run (see RunContext.secrets). */
-export function noteSecrets(run: RunContext, config: ResolvedConfig): void {
-  for (const [key, setting] of Object.entries(config.settings) as [SettingKey, { value: string }][]) {
-    if (mustMask(key, config.settings)) run.secrets.add(setting.value);
-  }
 }
 
 /**

@@ -14,9 +14,16 @@ export interface LoadedConfig {
 
 /** Everything a command needs to know about the configuration before touching the network. */
 export function loadConfig(input: ResolveInput): LoadedConfig {
-  let config: ResolvedConfig;
+  return loadedFrom(readConfig(input));
+}
+
+/**
+ * The settings the files, environment and flags give, before detection and lint read them: a
+ * command that notes its secrets (commands/options.ts noteSecrets) does so here, first.
+ */
+export function readConfig(input: ResolveInput): ResolvedConfig {
   try {
-    config = resolveConfig(input);
+    return resolveConfig(input);
   } catch (error) {
     if (error instanceof EnvFileError) {
       // A relative path is relative to where mailcheck runs, which under npx, CI or a script is often not where the user thinks.
@@ -29,7 +36,6 @@ export function loadConfig(input: ResolveInput): LoadedConfig {
     }
     throw error;
   }
-  return loadedFrom(config);
 }
 
 /** Detection and lint for settings from anywhere: files and environment, the sandbox, or `init`'s answers. */

@@ -62,26 +62,25 @@ export function parseDmarc(record: string): ParsedDmarc {
   for (const piece of malformed) warnings.push(`"${piece}" is not a tag=value pair`);
   for (const name of tags.keys()) if (!knownTags.has(name)) warnings.push(`unknown tag ${name}= (ignored)`);
 
-  const p = tags.get('p')?.toLowerCase();
-  let policy: DmarcPolicy | undefined;
-  if (p === undefined) {
-    // §6.6.3: without p=, a record with a valid rua= is treated as p=none.
-    if (tags.has('rua')) {
-      policy = 'none';
-      warnings.push('no p= tag: receivers treat the record as p=none');
-    } else errors.push('no p= tag (the policy is required)');
-  } else if (policies.includes(p)) policy = p as DmarcPolicy;
-  else errors.push(`p=${tags.get('p')} is not none, quarantine or reject`);
-
-  const subdomainTag = (name: 'sp' | 'np'): DmarcPolicy | undefined => {
+  // The policy tags (RFC 9989 §4.10.1): a p= that is missing or not a policy, or an sp= or np=
+  // that is present but not one, leaves receivers two ways: with at least one usable report
+  // address in rua= they act as if the record said p=none; without, they apply no DMARC at all.
+  const policyTag = (name: 'p' | 'sp' | 'np'): DmarcPolicy | 'invalid' | undefined => {
     const value = tags.get(name)?.toLowerCase();
     if (value === undefined) return undefined;
-    if (policies.includes(value)) return value as DmarcPolicy;
-    warnings.push(`${name}=${tags.get(name)} is not none, quarantine or reject (ignored)`);
-    return undefined;
+    return policies.includes(value) ? (value as DmarcPolicy) : 'invalid';
   };
-  const sp = subdomainTag('sp');
-  const np = subdomainTag('np');
+  const [p, sp, np] = (['p', 'sp', 'np'] as const).map(policyTag);
+  const wrong = [
+    ...(p === undefined ? ['no p= tag'] : []),
+    ...(['p', 'sp', 'np'] as const).filter((_, i) => [p, sp, np][i] === 'invalid').map((name) => `${name}=${tags.get(name)} is not none, quarantine or reject`),
+  ];
+  let policy: DmarcPolicy | undefined;
+  if (wrong.length === 0) policy = p as DmarcPolicy;
+  else if (hasReportAddress(tags.get('rua'))) {
+    policy = 'none';
+    warnings.push(`${wrong.join('; ')}: with a rua= address receivers treat the record as p=none`);
+  } else errors.push(`${wrong.join('; ')} (and no rua= address, so receivers apply no DMARC)`);
   const psd = tags.get('psd')?.toLowerCase();
   if (psd !== undefined && !['y', 'n', 'u'].includes(psd)) warnings.push(`psd=${tags.get('psd')} is not y, n or u (ignored)`);
   const mode = (name: 'aspf' | 'adkim'): AlignmentMode => {
@@ -101,12 +100,18 @@ export function parseDmarc(record: string): ParsedDmarc {
   }
   const parsed: ParsedDmarc = { aspf, adkim, pct, errors, warnings };
   if (errors.length === 0 && policy) parsed.policy = policy;
-  if (sp) parsed.subdomainPolicy = sp;
-  if (np) parsed.nonexistentPolicy = np;
+  // With a wrong policy tag the record stands as p=none for every name it covers.
+  if (wrong.length === 0 && sp) parsed.subdomainPolicy = sp as DmarcPolicy;
+  if (wrong.length === 0 && np) parsed.nonexistentPolicy = np as DmarcPolicy;
   if (psd === 'y' || psd === 'n') parsed.publicSuffix = psd;
   const rua = tags.get('rua');
   if (rua) parsed.rua = rua;
   return parsed;
+}
+
+/** Whether rua= holds at least one URI receivers can send reports to (mailto:, as RFC 9989 §4.7 gives them; a size limit after `!`). */
+function hasReportAddress(rua: string | undefined): boolean {
+  return (rua ?? '').split(',').some((uri) => /^mailto:[^@\s!]+@[^@\s!]+(![0-9]+[kmgt]?)?$/i.test(uri.trim()));
 }
 
 /**
@@ -115,7 +120,7 @@ export function parseDmarc(record: string): ParsedDmarc {
  * last 7, so that no walk takes more than 8 queries, however long a name the sender makes up.
  */
 export function dmarcTreeWalk(domain: string): string[] {
-  const labels = domain.replace(/\.$/, '').split('.');
+  const labels = domain.split('.');
   const names: string[] = [];
   for (let count = Math.min(labels.length - 1, 7); count >= 1; count--) names.push(labels.slice(-count).join('.'));
   return names;

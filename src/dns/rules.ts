@@ -332,6 +332,8 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   else {
     const found = f.dmarc.answer.kind === 'found' ? f.dmarc.answer.records.filter(isDmarcRecord) : [];
     const records = found.map((r) => txt(dmarcName, r));
+    // One record of its own ends the discovery, even one receivers ignore (p=block and no rua=):
+    // the tree walk of RFC 9989 §4.10 discards only names with no DMARC record or several.
     if (found.length === 1) {
       const parsed = parseDmarc(found[0]!);
       if (!parsed.policy) row('dns.dmarc', 'warn', `receivers ignore the record: ${parsed.errors.map(shownRecord).join('; ')}`, { records, fix: dmarcFix });
@@ -356,18 +358,20 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       const found = answer.kind === 'found' ? answer.records.filter(isDmarcRecord) : [];
       return found.length === 1 ? [{ domain, record: found[0]! }] : [];
     });
+    // A parent that did not answer may hold the record that applies (one with psd=, or one higher
+    // up, which wins): which policy receivers apply is then unknown, whatever the others said.
+    const unanswered = walk.flatMap(({ domain, answer }) => (isLookupFailure(answer) ? [{ domain, answer }] : []))[0];
+    if (unanswered) {
+      lookupFailed('dns.dmarc', 'TXT', `_dmarc.${unanswered.domain}`, unanswered.answer);
+      return undefined;
+    }
     const inherited = inheritedDmarc(f.domain, finds);
     if (!inherited) {
-      // A parent that did not answer may hold the record that applies: unknown, not missing.
-      const unanswered = walk.find((w) => isLookupFailure(w.answer));
-      if (unanswered && isLookupFailure(unanswered.answer)) lookupFailed('dns.dmarc', 'TXT', `_dmarc.${unanswered.domain}`, unanswered.answer);
-      else {
-        const above = f.domain.split('.').length > 2 ? ', nor at a parent domain' : '';
-        row('dns.dmarc', 'warn', `${own}${above}: Gmail and Yahoo require one from bulk senders, and receivers judge the mail without your policy`, {
-          records: ownRecords,
-          fix,
-        });
-      }
+      const above = f.domain.split('.').length > 2 ? ', nor at a parent domain' : '';
+      row('dns.dmarc', 'warn', `${own}${above}: Gmail and Yahoo require one from bulk senders, and receivers judge the mail without your policy`, {
+        records: ownRecords,
+        fix,
+      });
       return undefined;
     }
     const at = `_dmarc.${inherited.domain}`;
@@ -379,8 +383,12 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
       return undefined;
     }
     const applied = { ...parsed, ...subdomainPolicy({ ...parsed, policy: parsed.policy }, f.mx.kind !== 'nxdomain'), at };
-    const status = ownCount > 1 || parsed.warnings.length ? 'warn' : 'pass';
-    row('dns.dmarc', status, `${own}, so receivers apply ${from}: ${modeText(parsed, applied)}`, { records, ...(ownCount > 1 ? { fix } : {}) });
+    // A public suffix's policy covers the domain, but its reports go to the suffix's operator, not
+    // to the domain's owner, who publishes nothing: a record of the owner's own is still the fix.
+    const bySuffix = inherited.as === 'public suffix';
+    const status = ownCount > 1 || bySuffix || parsed.warnings.length ? 'warn' : 'pass';
+    const detail = `${own}, so receivers apply ${from}: ${modeText(parsed, applied)}${bySuffix ? `; publish one for ${shownName(f.domain)} to set your own policy and get its reports` : ''}`;
+    row('dns.dmarc', status, detail, { records, ...(ownCount > 1 || bySuffix ? { fix } : {}) });
     return applied;
   }
 
@@ -399,7 +407,11 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     if (spf.verdict === 'yes' || dkimAlign.verdict === 'yes') row('dns.dmarc.alignment', 'pass', both);
     else if (spf.verdict === 'unknown' || dkimAlign.verdict === 'unknown') row('dns.dmarc.alignment', 'warn', `cannot tell whether mail passes DMARC: ${both}`);
     else if (!enforcing)
-      row('dns.dmarc.alignment', 'warn', `nothing aligns: ${both}; with p=none receivers only report it, a stricter policy would reject the mail`);
+      row(
+        'dns.dmarc.alignment',
+        'warn',
+        `nothing aligns: ${both}; with ${dmarc.policy === 'none' ? `${dmarc.tag}=none` : 'pct=0'} receivers only report it, a stricter policy would reject the mail`,
+      );
     else {
       row('dns.dmarc.alignment', 'fail', `nothing aligns under ${dmarc.tag}=${dmarc.policy}: ${both}`);
       fail({ kind: 'dmarc-unaligned', policy: dmarc, spf, dkim: dkimAlign });

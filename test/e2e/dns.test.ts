@@ -74,9 +74,11 @@ describe('mailcheck dns against a DNS server on loopback', () => {
     { domain: 'two.parent.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
     { domain: 'mail.orphan.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
     { domain: 'shop.org.psdn.test', check: 'dns.dmarc', status: 'pass', exit: ExitCode.ok },
-    { domain: 'www.brand.psd.test', check: 'dns.dmarc', status: 'pass', exit: ExitCode.ok },
+    { domain: 'www.brand.psd.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
     { domain: 'mail.brand2.psd.test', check: 'dns.dmarc', status: 'pass', exit: ExitCode.ok },
     { domain: 'mail.flaky.test', check: 'dns.dmarc', status: 'fail', diagnosis: 'dns.lookup.servfail', exit: ExitCode.network },
+    { domain: 'x.y.half.test', check: 'dns.dmarc', status: 'fail', diagnosis: 'dns.lookup.servfail', exit: ExitCode.network },
+    { domain: 'mail.wrong-sp.test', check: 'dns.dmarc', status: 'warn', exit: ExitCode.ok },
     { domain: 'no-mx.test', check: 'dns.mx', status: 'warn', exit: ExitCode.ok },
     { domain: 'no-mx.test', check: 'dns.mx.envelope', status: 'warn', exit: ExitCode.ok },
     { domain: 'nx.test', check: 'dns.mx', status: 'fail', diagnosis: 'dns.domain.nxdomain', exit: ExitCode.deliverability },
@@ -153,7 +155,11 @@ describe('mailcheck dns against a DNS server on loopback', () => {
 
     it("below psd=y, applies the organizational domain's record, else the public suffix's", async () => {
       expect((await dmarcRow('mail.brand2.psd.test')).detail).toMatch(/receivers apply brand2\.psd\.test's \(the organizational domain\): p=none,/);
-      expect((await dmarcRow('www.brand.psd.test')).detail).toMatch(/receivers apply psd\.test's \(the public suffix\): p=reject,/);
+      const suffix = await dmarcRow('www.brand.psd.test');
+      expect(suffix.detail).toMatch(
+        /receivers apply psd\.test's \(the public suffix\): p=reject, .*; publish one for www\.brand\.psd\.test to set your own policy/,
+      );
+      expect(suffix.fix).toBe('publish TXT _dmarc.www.brand.psd.test "v=DMARC1; p=none; rua=mailto:dmarc-reports@www.brand.psd.test"');
     });
 
     it('asks at most 8 names however many labels the domain has', async () => {
@@ -166,15 +172,19 @@ describe('mailcheck dns against a DNS server on loopback', () => {
       ]);
     });
 
-    it('asks no parent when the domain has a record of its own', async () => {
-      const before = server.queries.length;
-      await json(['good.test', ...resend]);
-      expect(
-        server.queries
-          .slice(before)
-          .filter((q) => q.name.startsWith('_dmarc.'))
-          .map((q) => q.name),
-      ).toEqual(['_dmarc.good.test']);
+    it('asks no parent when the domain has a record of its own, even one receivers ignore', async () => {
+      for (const domain of ['good.test', 'bad-dmarc.test']) {
+        const before = server.queries.length;
+        await json([domain, ...resend]);
+        const asked = server.queries.slice(before).filter((q) => q.name.startsWith('_dmarc.'));
+        expect(asked.map((q) => q.name)).toEqual([`_dmarc.${domain}`]);
+      }
+    });
+
+    it("a parent's wrong sp= makes its record p=none for the subdomain (it has a rua= address)", async () => {
+      expect((await dmarcRow('mail.wrong-sp.test')).detail).toMatch(
+        /receivers apply wrong-sp\.test's \(the organizational domain\): p=none, aspf=r, adkim=r; sp=bogus is not none, quarantine or reject: with a rua= address receivers treat the record as p=none/,
+      );
     });
   });
 

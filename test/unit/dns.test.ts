@@ -102,6 +102,19 @@ describe('DMARC tags', () => {
     expect(parsed.errors.join('; ')).toContain(message);
   });
 
+  it('a wrong p=, sp= or np= makes the record p=none with a rua= address, and no DMARC without (RFC 9989 §4.10.1)', () => {
+    const withRua = parseDmarc('v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com');
+    expect(withRua).toMatchObject({ policy: 'none', errors: [] });
+    expect(withRua.subdomainPolicy).toBeUndefined();
+    expect(withRua.warnings).toEqual(['sp=bogus is not none, quarantine or reject: with a rua= address receivers treat the record as p=none']);
+    expect(parseDmarc('v=DMARC1; p=block; rua=mailto:d@example.com!10m').policy).toBe('none');
+    const without = parseDmarc('v=DMARC1; p=reject; np=drop');
+    expect(without.policy).toBeUndefined();
+    expect(without.errors).toEqual(['np=drop is not none, quarantine or reject (and no rua= address, so receivers apply no DMARC)']);
+    // A rua= that names no address to send to does not count.
+    expect(parseDmarc('v=DMARC1; p=block; rua=dmarc@example.com').policy).toBeUndefined();
+  });
+
   it('treats a record with rua= but no p= as p=none, and warns about tags it does not know', () => {
     expect(parseDmarc('v=DMARC1; rua=mailto:d@example.com').policy).toBe('none');
     expect(parseDmarc('v=DMARC1; p=none; aspf=x; colour=blue').warnings).toEqual(['unknown tag colour= (ignored)', 'aspf=x is not r or s (receivers use r)']);
@@ -146,10 +159,7 @@ describe('DMARC policy discovery (RFC 9989 tree walk)', () => {
 
   it('reads psd= and np=, and counts only records that begin with v=DMARC1 as DMARC records', () => {
     expect(parseDmarc('v=DMARC1; p=none; psd=y; np=reject')).toMatchObject({ publicSuffix: 'y', nonexistentPolicy: 'reject' });
-    expect(parseDmarc('v=DMARC1; p=none; psd=maybe; np=drop').warnings).toEqual([
-      'np=drop is not none, quarantine or reject (ignored)',
-      'psd=maybe is not y, n or u (ignored)',
-    ]);
+    expect(parseDmarc('v=DMARC1; p=none; psd=maybe').warnings).toEqual(['psd=maybe is not y, n or u (ignored)']);
     expect(['v=DMARC1; p=none', 'v=DMARC1', 'v=DMARC1x; p=none', 'p=none; v=DMARC1', 'v=spf1 -all'].map(isDmarcRecord)).toEqual([
       true,
       true,
