@@ -172,7 +172,6 @@ export function readCaFile(path: string | undefined): string | undefined {
   return text;
 }
 
-/** The secret --password-stdin or --oauth2-token-stdin reads: stdin holds one, so not both. */
 /** The configuration's secret values, those shown.ts would mask, noted as read (RunContext.secrets). */
 export function noteSecrets(secrets: Set<string>, config: ResolvedConfig): void {
   for (const key of Object.keys(config.settings) as SettingKey[]) {
@@ -180,7 +179,10 @@ export function noteSecrets(secrets: Set<string>, config: ResolvedConfig): void 
   }
 }
 
-/** --password-stdin or --oauth2-token-stdin: the value read, noted in `secrets` (RunContext.secrets) as soon as it is. */
+/**
+ * The secret --password-stdin or --oauth2-token-stdin reads (stdin holds one, so not both), noted
+ * in `secrets` (RunContext.secrets) as soon as it is read.
+ */
 export async function stdinSecret(o: SmtpFlagOptions, secrets: Set<string>): Promise<{ stdinSecret?: { key: 'password' | 'oauth2Token'; value: string } }> {
   if (o.passwordStdin && o.oauth2TokenStdin) {
     throw new UserError(
