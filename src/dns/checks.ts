@@ -3,7 +3,7 @@
  * then lets the rules (rules.ts, diagnoses.ts) judge them. Never prints.
  */
 import type { ProviderInfo } from '../config/providers.js';
-import { dmarcTreeWalk, isDmarcRecord } from './dmarc.js';
+import { dmarcRecordsIn, dmarcTreeWalk } from './dmarc.js';
 import { judgeDns, type DnsJudgement } from './rules.js';
 import type { DkimFacts, DnsFacts } from './facts.js';
 import { isLookupFailure } from './records.js';
@@ -62,8 +62,7 @@ async function dkimFacts(selector: string, source: DkimFacts['source'], domain: 
 async function dmarcFacts(domain: string, dns: DnsClient): Promise<DnsFacts['dmarc']> {
   const name = `_dmarc.${domain}`;
   const answer = await dns.txt(name);
-  const own = answer.kind === 'found' ? answer.records.filter(isDmarcRecord) : [];
-  if (isLookupFailure(answer) || own.length === 1) return { name, answer };
+  if (isLookupFailure(answer) || dmarcRecordsIn(answer).length === 1) return { name, answer };
   // No record of its own (or several, which receivers discard): they look up the tree. The walk's
   // names are asked at once, not one after the other, since the judgement may need any of them.
   const walk = await Promise.all(dmarcTreeWalk(domain).map(async (parent) => ({ domain: parent, answer: await dns.txt(`_dmarc.${parent}`) })));

@@ -3,6 +3,8 @@
  * receivers find them: at the sending domain, else up the DNS tree (RFC 9989's tree walk). Pure.
  */
 
+import type { DnsAnswer } from './records.js';
+
 type DmarcPolicy = 'none' | 'quarantine' | 'reject';
 type AlignmentMode = 'r' | 's';
 
@@ -29,8 +31,13 @@ const knownTags = new Set(['v', 'p', 'sp', 'adkim', 'aspf', 'pct', 'rua', 'ruf',
 const policies: readonly string[] = ['none', 'quarantine', 'reject'];
 
 /** `v=DMARC1` first, then tag=value pairs separated by `;` (§6.4). Receivers discard any other TXT record at _dmarc. */
-export function isDmarcRecord(text: string): boolean {
+function isDmarcRecord(text: string): boolean {
   return /^v\s*=\s*DMARC1\s*(;|$)/i.test(text);
+}
+
+/** The DMARC records in a _dmarc TXT answer: the ones receivers keep. */
+export function dmarcRecordsIn(answer: DnsAnswer<string>): string[] {
+  return answer.kind === 'found' ? answer.records.filter(isDmarcRecord) : [];
 }
 
 export function parseTags(text: string): { tags: Map<string, string>; duplicates: string[]; malformed: string[] } {
@@ -137,6 +144,7 @@ export interface InheritedDmarc {
   /** The domain whose _dmarc record applies. */
   domain: string;
   record: string;
+  parsed: ParsedDmarc;
   /** That domain is the organizational domain, or the public suffix above it (psd=y) when the organizational domain has no record. */
   as: 'organizational domain' | 'public suffix';
 }
@@ -148,11 +156,11 @@ export interface InheritedDmarc {
  * one label below the first find with psd=y; else the find highest up (fewest labels). Its record
  * applies; when it has none (psd=y above a domain without a record), the public suffix's does.
  */
-export function inheritedDmarc(sendingDomain: string, finds: readonly { domain: string; record: string }[]): InheritedDmarc | undefined {
+export function inheritedDmarc(sendingDomain: string, found: readonly { domain: string; record: string }[]): InheritedDmarc | undefined {
+  const finds = found.map((find) => ({ ...find, parsed: parseDmarc(find.record) }));
   for (const find of finds) {
-    const { publicSuffix } = parseDmarc(find.record);
-    if (publicSuffix === 'n') return { ...find, as: 'organizational domain' };
-    if (publicSuffix === 'y') {
+    if (find.parsed.publicSuffix === 'n') return { ...find, as: 'organizational domain' };
+    if (find.parsed.publicSuffix === 'y') {
       const labels = sendingDomain.split('.');
       const organizational = labels.slice(-(find.domain.split('.').length + 1)).join('.');
       const own = finds.find((f) => f.domain === organizational);

@@ -10,7 +10,7 @@
  */
 import type { ProviderInfo } from '../config/providers.js';
 import { checkDkimRecord, type DkimKeyVerdict } from './dkim.js';
-import { type DmarcPolicyAt, inheritedDmarc, isDmarcRecord, parseDmarc, type ParsedDmarc, subdomainPolicy } from './dmarc.js';
+import { type DmarcPolicyAt, dmarcRecordsIn, inheritedDmarc, parseDmarc, type ParsedDmarc, subdomainPolicy } from './dmarc.js';
 import type { DkimFacts, DnsFacts } from './facts.js';
 import { type Alignment, diagnoseDnsProblem, diagnoseFailedLookups, type DnsProblem } from './diagnoses.js';
 import { findInclude, isNullMx, mxText, publishTxt, suggestedSpf, txt, withAll, withInclude } from './record-text.js';
@@ -330,7 +330,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
   };
   if (isLookupFailure(f.dmarc.answer)) lookupFailed('dns.dmarc', 'TXT', dmarcName, f.dmarc.answer);
   else {
-    const found = f.dmarc.answer.kind === 'found' ? f.dmarc.answer.records.filter(isDmarcRecord) : [];
+    const found = dmarcRecordsIn(f.dmarc.answer);
     const records = found.map((r) => txt(dmarcName, r));
     // One record of its own ends the discovery, even one receivers ignore (p=block and no rua=):
     // the tree walk of RFC 9989 §4.10 discards only names with no DMARC record or several.
@@ -355,7 +355,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     const fix = ownCount > 1 ? `keep one: ${dmarcFix}` : dmarcFix;
     const walk = f.dmarc.walk ?? [];
     const finds = walk.flatMap(({ domain, answer }) => {
-      const found = answer.kind === 'found' ? answer.records.filter(isDmarcRecord) : [];
+      const found = dmarcRecordsIn(answer);
       return found.length === 1 ? [{ domain, record: found[0]! }] : [];
     });
     // A parent that did not answer may hold the record that applies (one with psd=, or one higher
@@ -376,7 +376,7 @@ export function judgeDns(f: DnsFacts): DnsJudgement {
     }
     const at = `_dmarc.${inherited.domain}`;
     const records = [...ownRecords, txt(at, inherited.record)];
-    const parsed = parseDmarc(inherited.record);
+    const { parsed } = inherited;
     const from = `${shownName(inherited.domain)}'s (the ${inherited.as})`;
     if (!parsed.policy) {
       row('dns.dmarc', 'warn', `${own}; receivers would apply ${from}, but ignore it: ${parsed.errors.map(shownRecord).join('; ')}`, { records, fix });
